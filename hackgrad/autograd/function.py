@@ -1,0 +1,101 @@
+"""The op protocol of the tensor engine, and the one place where gradients are reduced and accumulated.
+
+An op is a `Function` subclass with `forward(*arrays) -> array` and `backward(dout) -> tuple` of input
+gradients (None where an input needs none), written side by side. Unlike the scalar engine's gates, an
+op *returns* its input gradients; `backward_walk` sums them back over broadcast axes and accumulates them.
+"""
+
+import numpy as np
+
+from hackgrad.autograd import mode
+from hackgrad.graph import toposort
+
+
+class Function:
+    """Base of every tensor op. `Op.apply(*tensors, **hyperparameters)` runs it and records the graph."""
+
+    inputs = ()
+    needs_grad = ()
+
+    def __init__(self, **hyperparameters):
+        for k, v in hyperparameters.items():
+            setattr(self, k, v)
+
+    @classmethod
+    def apply(cls, *inputs, **hyperparameters):
+        fn = cls(**hyperparameters)
+        out = fn.forward(*[t.data for t in inputs])
+        if mode._state["anomaly"]:
+            _check_finite(out, f"{cls.__name__}.forward")
+        result = Tensor._make(out)
+        if mode._state["grad"]:
+            needs = tuple(t.requires_grad for t in inputs)
+            if True in needs:
+                fn.inputs = inputs
+                fn.needs_grad = needs
+                result.requires_grad = True
+                result._fn = fn
+        return result
+
+    def forward(self, *arrays):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def backward(self, dout):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __repr__(self):
+        return f"<{type(self).__name__}>"
+
+
+def unbroadcast(grad, shape):
+    """Sum `grad` over the axes that broadcasting added or stretched, so it has `shape` again."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad
+
+
+def _check_finite(array, where):
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        bad = "NaN" if np.isnan(array).any() else "Inf"
+        raise FloatingPointError(f"{where} produced {bad} (anomaly detection is on)")
+
+
+def _parents(t):
+    fn = t._fn
+    return fn.inputs if fn is not None else ()
+
+
+def backward_walk(root, seed):
+    """Backpropagate `seed` (d loss / d root) through the graph that produced `root`."""
+    anomaly = mode._state["anomaly"]
+    grads = {id(root): seed}
+    for t in reversed(toposort(root, _parents)):
+        g = grads.pop(id(t), None)
+        if g is None:
+            continue
+        fn = t._fn
+        if fn is None or t._retain:
+            # leaves own their .grad (never an alias of another tensor's), so in-place edits are safe
+            t.grad = g.astype(t.data.dtype, copy=True) if t.grad is None else t.grad + g
+        if fn is None:
+            continue
+        dinputs = fn.backward(g)
+        for inp, need, d in zip(fn.inputs, fn.needs_grad, dinputs):
+            if not need or d is None:
+                continue
+            if d.shape != inp.data.shape:
+                d = unbroadcast(d, inp.data.shape)
+            if anomaly:
+                _check_finite(d, f"{type(fn).__name__}.backward")
+            key = id(inp)
+            prev = grads.get(key)
+            grads[key] = d if prev is None else prev + d  # the one accumulation: a tensor used twice gets both
+
+
+from hackgrad.autograd.tensor import Tensor  # noqa: E402  (Tensor builds on Function)

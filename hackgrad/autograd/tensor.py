@@ -1,0 +1,242 @@
+"""`Tensor`: an array on a wire. Values flow forward through ops, gradients flow back through `backward`."""
+
+import numpy as np
+
+from hackgrad.autograd import mode
+
+_FLOAT_DEFAULT = np.float32
+
+
+def _as_array(data, dtype):
+    if isinstance(data, Tensor):
+        data = data.data
+    arr = np.asarray(data)
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+        if arr.dtype != dtype:
+            arr = arr.astype(dtype)
+    elif arr.dtype.kind == "f" and arr.dtype != _FLOAT_DEFAULT:
+        # all floating data becomes float32 unless asked otherwise (PyTorch keeps a float64 ndarray's dtype;
+        # here a model's float32 weights never meet float64 data by accident)
+        arr = arr.astype(_FLOAT_DEFAULT)
+    elif arr.dtype.kind not in "fiub":
+        raise TypeError(f"tensor: unsupported data of dtype {arr.dtype}; expected numbers (float, int or bool)")
+    return arr
+
+
+class Tensor:
+    """An n-dimensional array that remembers the op that made it.
+
+    `data` is a NumPy array; `grad` (same shape) is filled by `backward()` on leaves that require grad.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_fn", "_retain", "name", "__weakref__")
+    __array_priority__ = 1000  # make `ndarray * Tensor` call Tensor.__rmul__
+
+    def __init__(self, data, requires_grad=False, dtype=None, name=None):
+        self.data = _as_array(data, dtype)
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(f"only floating-point tensors can require grad, got dtype {self.data.dtype}")
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self._fn = None
+        self._retain = False
+        self.name = name
+
+    @classmethod
+    def _make(cls, array):
+        t = cls.__new__(cls)
+        t.data = array
+        t.grad = None
+        t.requires_grad = False
+        t._fn = None
+        t._retain = False
+        t.name = None
+        return t
+
+    # --- what a wire shows -----------------------------------------------------------------------
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def size(self):
+        return self.data.size
+
+    @property
+    def is_leaf(self):
+        return self._fn is None
+
+    @property
+    def grad_fn(self):
+        return self._fn
+
+    def __len__(self):
+        return len(self.data)
+
+    def __repr__(self):
+        body = np.array2string(self.data, precision=4, separator=", ", prefix="tensor(")
+        extra = f", dtype={self.dtype}" if self.dtype != _FLOAT_DEFAULT else ""
+        extra += f", grad_fn={self._fn!r}" if self._fn is not None else ""
+        extra += ", requires_grad=True" if self.requires_grad and self._fn is None else ""
+        return f"tensor({body}{extra})"
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item(): only a tensor with one element has an item, this one has shape {self.shape}")
+        return self.data.item()
+
+    def numpy(self):
+        return self.data
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def detach(self):
+        return Tensor._make(self.data)
+
+    def requires_grad_(self, flag=True):
+        if flag and self.data.dtype.kind != "f":
+            raise TypeError(f"only floating-point tensors can require grad, got dtype {self.data.dtype}")
+        self.requires_grad = bool(flag)
+        return self
+
+    def retain_grad(self):
+        """Keep `.grad` on this non-leaf tensor after backward (for inspection and diagnostics)."""
+        self._retain = True
+        return self
+
+    def zero_grad(self):
+        self.grad = None
+
+    def astype(self, dtype):
+        return Cast.apply(self, dtype=np.dtype(dtype))
+
+    def float(self):
+        return self.astype(np.float32)
+
+    def double(self):
+        return self.astype(np.float64)
+
+    # --- backprop --------------------------------------------------------------------------------
+    def backward(self, grad=None):
+        """Tug on this tensor with `grad` (ones for a scalar) and accumulate into leaves' `.grad`."""
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward(): this tensor does not require grad (no input had requires_grad=True, "
+                "or it was computed under no_grad())"
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward(): a gradient must be given for a non-scalar output of shape {self.shape}"
+                )
+            seed = np.ones_like(self.data)
+        else:
+            seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
+            if seed.shape != self.shape:
+                raise ValueError(f"backward(): grad has shape {seed.shape}, expected the output's {self.shape}")
+        backward_walk(self, seed)
+
+    # --- operators -------------------------------------------------------------------------------
+    def _lift(self, other):
+        """A constant operand as a tensor of this tensor's dtype (so float32 stays float32)."""
+        if isinstance(other, Tensor):
+            return other
+        arr = np.asarray(other)
+        if arr.dtype.kind in "fiub" and arr.dtype != self.data.dtype and self.data.dtype.kind == "f":
+            arr = arr.astype(self.data.dtype)
+        return Tensor._make(arr)
+
+    def __add__(self, other):
+        return ops.Add.apply(self, self._lift(other))
+
+    def __radd__(self, other):
+        return ops.Add.apply(self._lift(other), self)
+
+    def __sub__(self, other):
+        return ops.Sub.apply(self, self._lift(other))
+
+    def __rsub__(self, other):
+        return ops.Sub.apply(self._lift(other), self)
+
+    def __mul__(self, other):
+        return ops.Mul.apply(self, self._lift(other))
+
+    def __rmul__(self, other):
+        return ops.Mul.apply(self._lift(other), self)
+
+    def __truediv__(self, other):
+        return ops.Div.apply(self, self._lift(other))
+
+    def __rtruediv__(self, other):
+        return ops.Div.apply(self._lift(other), self)
+
+    def __neg__(self):
+        return ops.Neg.apply(self)
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, Tensor):
+            return ops.PowTensor.apply(self, exponent)
+        return ops.Pow.apply(self, p=exponent)
+
+    def __rpow__(self, base):
+        return ops.PowTensor.apply(self._lift(base), self)
+
+    def __matmul__(self, other):
+        return ops.MatMul.apply(self, self._lift(other))
+
+    def __rmatmul__(self, other):
+        return ops.MatMul.apply(self._lift(other), self)
+
+    def __getitem__(self, index):
+        return ops.GetItem.apply(self, index=ops.normalize_index(index))
+
+    # comparisons are not differentiable: they give plain boolean tensors
+    def __lt__(self, other):
+        return Tensor._make(self.data < _raw(other))
+
+    def __le__(self, other):
+        return Tensor._make(self.data <= _raw(other))
+
+    def __gt__(self, other):
+        return Tensor._make(self.data > _raw(other))
+
+    def __ge__(self, other):
+        return Tensor._make(self.data >= _raw(other))
+
+    __hash__ = object.__hash__
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous")
+        return bool(self.data)
+
+
+def _raw(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def tensor(data, dtype=None, requires_grad=False):
+    """Make a tensor. Floating data (lists, floats, float64 arrays) becomes float32 unless `dtype`
+    (e.g. "float64") says otherwise; integer data stays integer (class labels, indices)."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+from hackgrad.autograd import ops  # noqa: E402  (ops build Tensors)
+from hackgrad.autograd.function import backward_walk  # noqa: E402
+from hackgrad.autograd.ops.elementwise import Cast  # noqa: E402

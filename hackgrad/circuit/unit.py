@@ -1,0 +1,208 @@
+"""`Unit`, a wire of a real-valued circuit, and `Gate`, the protocol every scalar gate follows.
+
+A Unit carries a value forward and a gradient back. A Gate remembers its input Units, computes its output
+Unit in `forward(...)`, and in `backward()` pushes `dout * local derivative` into its inputs with `+=`.
+
+The graph has no reference cycles: an output Unit points at its gate, the gate points at its inputs and
+only weakly back at its output. So a discarded graph is freed by reference counting alone and CPython's
+cyclic garbage collector (most of a naive scalar engine's run time) never has work to do.
+"""
+
+import math
+from numbers import Real
+from weakref import ref
+
+from hackgrad.graph import toposort
+
+
+class Unit:
+    """A wire: `value` flows forward, `grad` (d circuit output / d this wire) flows back."""
+
+    __slots__ = ("value", "grad", "_gate", "label", "__weakref__")
+
+    def __init__(self, value, grad=0.0, _gate=None, label=None):
+        if isinstance(value, bool) or not isinstance(value, Real):
+            raise TypeError(f"Unit value must be a real number, got {type(value).__name__} {value!r}")
+        self.value = float(value)
+        self.grad = float(grad)
+        self._gate = _gate
+        self.label = label
+
+    def __repr__(self):
+        name = f"{self.label}: " if self.label else ""
+        return f"Unit({name}value={self.value:.6g}, grad={self.grad:.6g})"
+
+    @property
+    def gate(self):
+        """The gate that produced this wire, or None for an input wire (a leaf)."""
+        return self._gate
+
+    @property
+    def inputs(self):
+        return self._gate.inputs if self._gate is not None else ()
+
+    def backward(self, grad=1.0):
+        """Tug on this wire with force `grad` and backpropagate to every wire it depends on.
+
+        Leaves (inputs and parameters) *accumulate*: call `zero_grad()` on them (or set `.grad = 0.0`)
+        between passes. Intermediate wires are reset first, so they hold this pass's gradient only.
+        """
+        order = toposort(self, _parents)
+        for u in order:
+            if u._gate is not None:
+                u.grad = 0.0
+        self.grad += float(grad)
+        for u in reversed(order):
+            if u._gate is not None:
+                u._gate._push(u.grad)
+
+    def zero_grad(self):
+        self.grad = 0.0
+
+    # --- operators build gates, so `a * x + b` is a circuit -------------------------------------
+    def __add__(self, other):
+        return _gates.AddGate().forward(self, other)
+
+    def __radd__(self, other):
+        return _gates.AddGate().forward(other, self)
+
+    def __sub__(self, other):
+        return _gates.SubtractGate().forward(self, other)
+
+    def __rsub__(self, other):
+        return _gates.SubtractGate().forward(other, self)
+
+    def __mul__(self, other):
+        return _gates.MultiplyGate().forward(self, other)
+
+    def __rmul__(self, other):
+        return _gates.MultiplyGate().forward(other, self)
+
+    def __truediv__(self, other):
+        return _gates.DivideGate().forward(self, other)
+
+    def __rtruediv__(self, other):
+        return _gates.DivideGate().forward(other, self)
+
+    def __neg__(self):
+        return _gates.NegateGate().forward(self)
+
+    def __pos__(self):
+        return self
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, Unit):
+            raise TypeError("Unit ** Unit is not supported: the power gate takes a constant exponent (a number)")
+        return _gates.PowerGate(exponent).forward(self)
+
+    def __rpow__(self, base):
+        raise TypeError("number ** Unit is not supported: use (log(base) * u).exp() for base ** u")
+
+    # comparisons read values, so plain Python control flow (`if score < 1:`) works on Units
+    def __lt__(self, other):
+        return self.value < _value(other)
+
+    def __le__(self, other):
+        return self.value <= _value(other)
+
+    def __gt__(self, other):
+        return self.value > _value(other)
+
+    def __ge__(self, other):
+        return self.value >= _value(other)
+
+    __hash__ = object.__hash__
+
+    def __float__(self):
+        return self.value
+
+    def exp(self):
+        return _gates.ExpGate().forward(self)
+
+    def log(self):
+        return _gates.LogGate().forward(self)
+
+    def tanh(self):
+        return _gates.TanhGate().forward(self)
+
+    def sigmoid(self):
+        return _gates.SigmoidGate().forward(self)
+
+    def relu(self):
+        return _gates.ReLUGate().forward(self)
+
+    def max(self, other):
+        return _gates.MaxGate().forward(self, other)
+
+    def _repr_svg_(self):
+        from hackgrad.circuit.draw import draw
+
+        return draw(self).svg
+
+
+def _parents(u):
+    g = u._gate
+    return g.inputs if g is not None else ()
+
+
+def _value(x):
+    return x.value if isinstance(x, Unit) else x
+
+
+def as_unit(x, where="gate"):
+    """A Unit for `x`: Units pass through, plain numbers become constant input wires."""
+    if isinstance(x, Unit):
+        return x
+    if isinstance(x, bool) or not isinstance(x, Real):
+        raise TypeError(f"{where}: expected a Unit or a real number, got {type(x).__name__} {x!r}")
+    return Unit(float(x))
+
+
+class Gate:
+    """Base of every scalar gate. Subclasses define, side by side:
+
+    - `compute(*values) -> float`: the forward value from input values (may cache what backward needs);
+    - `local_grads(dout) -> tuple`: d circuit / d each input, i.e. dout times the local derivative.
+    """
+
+    __slots__ = ("inputs", "_out")
+
+    def forward(self, *inputs):
+        name = type(self).__name__
+        units = tuple(as_unit(u, name) for u in inputs)
+        value = self.compute(*[u.value for u in units])
+        if not math.isfinite(value):
+            args = ", ".join(f"{u.value:.6g}" for u in units)
+            raise ValueError(f"{name} produced a non-finite value ({value}) from inputs ({args})")
+        self.inputs = units
+        out = Unit(value, 0.0, self)
+        self._out = ref(out)
+        return out
+
+    @property
+    def utop(self):
+        """The output Unit made by the last `forward` (the guide calls it `utop`)."""
+        out = self._out()
+        if out is None:
+            raise RuntimeError(f"{type(self).__name__}.backward(): its output Unit no longer exists")
+        return out
+
+    def backward(self):
+        """Chain the output wire's gradient into the inputs (call gates in reverse order, as the guide does)."""
+        self._push(self.utop.grad)
+
+    def _push(self, dout):
+        for u, du in zip(self.inputs, self.local_grads(dout)):
+            u.grad += du  # the one accumulation: a wire that branches receives the sum of its gradients
+
+    def compute(self, *values):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def local_grads(self, dout):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+from hackgrad.circuit import gates as _gates  # noqa: E402  (gates subclass Gate, defined above)

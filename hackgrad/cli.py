@@ -1,0 +1,33 @@
+"""The `hackgrad` command: one subcommand per job, each implemented where its concept lives."""
+
+import argparse
+import importlib
+import sys
+
+# subcommand -> (module, function that adds its arguments, function that runs it, help)
+SUBCOMMANDS = {
+    "tour": ("hackgrad.circuit.tour", "The guide's chapters 1-2, run and drawn (what `make demo` shows)"),
+}
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="hackgrad", description="Neural networks as real-valued circuits.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_text) in SUBCOMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(_module=module)
+        importlib.import_module(module).add_arguments(p)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    return importlib.import_module(args._module).run(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
