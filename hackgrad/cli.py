@@ -4,9 +4,12 @@ import argparse
 import importlib
 import sys
 
-# subcommand -> (module, function that adds its arguments, function that runs it, help)
+# subcommand -> (module defining add_arguments(parser) and run(args), help). Modules import heavy
+# dependencies inside run(), so `hackgrad --help` stays fast.
 SUBCOMMANDS = {
     "tour": ("hackgrad.circuit.tour", "The guide's chapters 1-2, run and drawn (what `make demo` shows)"),
+    "train": ("hackgrad.train.command", "Train a model on a dataset; checkpoint, resume, plots"),
+    "search": ("hackgrad.search.command", "Random hyperparameter search with k-fold cross-validation"),
 }
 
 
