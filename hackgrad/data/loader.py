@@ -28,7 +28,7 @@ def _base_seed(seed) -> int:
 
 
 def class_weights(y, *, n_classes: int | None = None) -> np.ndarray:
-    """"Balanced" per-class weights ``n_samples / (n_present_classes * bincount(y))``.
+    """The "balanced" per-class weights ``n_samples / (n_present_classes * bincount(y))``.
 
     Weighting each sample's loss by ``weights[y]`` makes every present class contribute equally, and the
     weights average to 1 over the samples. Classes absent from ``y`` (when ``n_classes`` is larger than
@@ -38,7 +38,7 @@ def class_weights(y, *, n_classes: int | None = None) -> np.ndarray:
     if n_classes is not None:
         n_classes = check_int("n_classes", n_classes)
         if y.max() >= n_classes:
-            raise ValueError(f"y holds label {y.max()}, but n_classes={n_classes} expects labels < {n_classes}")
+            raise ValueError(f"y holds label {y.max()}, but n_classes={n_classes} needs labels < {n_classes}")
     counts = np.bincount(y, minlength=n_classes or 0)
     present = counts > 0
     weights = np.zeros(len(counts), dtype=np.float64)
@@ -104,7 +104,8 @@ class DataLoader:
             sampler = BalancedSampler(self.y)
         if sampler is not None and not (hasattr(sampler, "indices") and hasattr(sampler, "__len__")):
             raise ValueError(
-                f"sampler must have indices(rng) and __len__ (like BalancedSampler), got {type(sampler).__name__}"
+                "sampler must have indices(rng) and __len__ (like BalancedSampler), "
+                f"got {type(sampler).__name__}"
             )
         self.sampler = sampler
         if self.drop_last and self._n_drawn() < self.batch_size:

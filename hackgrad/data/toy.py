@@ -64,7 +64,7 @@ def make_circles(
     noise = check_nonneg_float("noise", noise)
     factor = check_nonneg_float("factor", factor)
     if not 0.0 < factor < 1.0:
-        raise ValueError(f"factor must be strictly between 0 and 1 (inner radius / outer radius), got {factor}")
+        raise ValueError(f"factor must be strictly between 0 and 1 (inner / outer radius), got {factor}")
     rng = make_rng(seed, rng)
     sizes = _class_sizes(n, 2)
     radius = np.repeat([1.0, factor], sizes)
