@@ -1,0 +1,286 @@
+"""`Optimizer`: PyTorch's surface (parameter groups, `zero_grad`, `step`, `state_dict`) over small rules.
+
+A subclass writes three things: its defaults (the constructor), `check_group` (what values are valid) and
+`update(p, grad, state, group)` (one parameter's step, in place on `p.data`). Everything else lives here:
+groups, skipping parameters without a gradient, `maximize`, state per parameter, saving and loading.
+
+State is plain data, as in PyTorch: `{"state": {index: {name: ndarray or number}}, "param_groups": [...]}`,
+with parameters numbered across groups in order, so it saves without pickle (`flatten_state_dict` gives one
+flat dict of arrays for `np.savez`).
+"""
+
+import json
+import numbers
+
+import numpy as np
+
+from hackgrad.autograd import enable_grad
+from hackgrad.autograd.tensor import Tensor
+
+# keys a group may carry besides its options: schedulers record the lr they started from
+_EXTRA_GROUP_KEYS = ("initial_lr",)
+
+
+class Optimizer:
+    """Base of every optimizer: holds `param_groups` (list of dicts) and `state` (parameter -> dict)."""
+
+    def __init__(self, params, defaults, unknown=None):
+        name = type(self).__name__
+        if unknown:
+            raise TypeError(_unknown_message(name, unknown, defaults))
+        self.defaults = dict(defaults)
+        self.state = {}
+        self.param_groups = []
+        if isinstance(params, Tensor):
+            raise TypeError(
+                f"{name}: params should be an iterable of Parameters or of dicts (parameter groups), "
+                "got a single Tensor; wrap it in a list"
+            )
+        if isinstance(params, dict):
+            params = [params]
+        groups = list(params)
+        if not groups:
+            raise ValueError(
+                f"{name}: got an empty parameter list; pass model.parameters() or a list of Parameters"
+            )
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    # --- parameter groups --------------------------------------------------------------------------
+    def add_param_group(self, param_group):
+        """Add a dict `{"params": [...], option: value, ...}`; options left out take the defaults."""
+        name = type(self).__name__
+        if not isinstance(param_group, dict):
+            raise TypeError(
+                f"{name}: a parameter group is a dict with a 'params' key, got {type(param_group).__name__}"
+            )
+        if "params" not in param_group:
+            raise ValueError(f"{name}: a parameter group needs a 'params' key; it has {sorted(param_group)}")
+        group = dict(param_group)
+        params = group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        for i, p in enumerate(params):
+            if not isinstance(p, Tensor):
+                raise TypeError(
+                    f"{name}: can only optimize Tensors/Parameters, but params[{i}] is {type(p).__name__}"
+                )
+            if p.dtype.kind != "f":
+                raise TypeError(
+                    f"{name}: can only optimize floating-point tensors, params[{i}] has dtype {p.dtype}"
+                )
+        if not params:
+            raise ValueError(f"{name}: parameter group {len(self.param_groups)} has no parameters")
+        if len({id(p) for p in params}) != len(params):
+            raise ValueError(
+                f"{name}: parameter group {len(self.param_groups)} lists the same parameter twice"
+            )
+        unknown = [
+            k for k in group if k != "params" and k not in self.defaults and k not in _EXTRA_GROUP_KEYS
+        ]
+        if unknown:
+            raise ValueError(_unknown_message(f"{name} parameter group", unknown, self.defaults))
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        shared = [i for i, p in enumerate(params) if id(p) in seen]
+        if shared:
+            raise ValueError(
+                f"{name}: params {shared} of the new group already belong to another parameter group; "
+                "a parameter may appear in only one group"
+            )
+        group["params"] = params
+        for key, value in self.defaults.items():
+            group.setdefault(key, value)
+        self.check_group(group)
+        self.param_groups.append(group)
+
+    def check_group(self, group):
+        """Raise ValueError for an option value this update rule cannot use (subclasses extend)."""
+        check_nonnegative(type(self).__name__, group, "lr")
+
+    # --- stepping ----------------------------------------------------------------------------------
+    def zero_grad(self, set_to_none=True):
+        """Forget every parameter's gradient (None), or fill it with zeros."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none or p.grad is None:
+                    p.grad = None
+                elif p.grad.flags.writeable:
+                    p.grad[...] = 0
+                else:
+                    p.grad = np.zeros_like(p.data)
+
+    def step(self, closure=None):
+        """Update every parameter that has a gradient; `closure` (optional) recomputes the loss."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                grad = np.asarray(p.grad)
+                if grad.shape != p.shape:
+                    raise ValueError(
+                        f"{type(self).__name__}: a parameter of shape {p.shape} has a gradient of shape "
+                        f"{grad.shape}"
+                    )
+                if group.get("maximize", False):
+                    grad = -grad
+                if p not in self.state:
+                    self.state[p] = self.init_state(p, group)
+                self.update(p, grad, self.state[p], group)
+        return loss
+
+    def init_state(self, p, group):
+        """The state a parameter starts with (buffers shaped and typed like `p.data`)."""
+        return {}
+
+    def update(self, p, grad, state, group):  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} must define update(p, grad, state, group)")
+
+    # --- saving ------------------------------------------------------------------------------------
+    def _indexed_params(self):
+        return [p for group in self.param_groups for p in group["params"]]
+
+    def state_dict(self):
+        """{"state": {index: {name: value}}, "param_groups": [{option: value, "params": [index, ...]}]}.
+
+        Arrays are copies, so training on after saving does not change what was saved.
+        """
+        index = {id(p): i for i, p in enumerate(self._indexed_params())}
+        groups = []
+        for group in self.param_groups:
+            saved = {k: v for k, v in group.items() if k != "params"}
+            saved["params"] = [index[id(p)] for p in group["params"]]
+            groups.append(saved)
+        state = {}
+        for p, s in self.state.items():
+            state[index[id(p)]] = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in s.items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Restore options and state saved by `state_dict` (from this process, npz or JSON).
+
+        Groups must match in number and size. State arrays are copied and cast to each parameter's dtype;
+        counters become Python ints. Keys may be strings (JSON turns int keys into strings).
+        """
+        name = type(self).__name__
+        if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
+            keys = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
+            raise ValueError(
+                f"{name}.load_state_dict: expected a dict with keys 'state' and 'param_groups', got {keys}"
+            )
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"{name}.load_state_dict: the saved state has {len(saved_groups)} parameter groups, "
+                f"this optimizer has {len(self.param_groups)}"
+            )
+        for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(
+                    f"{name}.load_state_dict: parameter group {i} holds {len(saved['params'])} parameters "
+                    f"in the saved state and {len(group['params'])} here"
+                )
+            missing = [k for k in self.defaults if k not in saved]
+            if missing:
+                raise ValueError(
+                    f"{name}.load_state_dict: parameter group {i} of the saved state lacks options {missing} "
+                    "(was it saved by a different optimizer?)"
+                )
+        # saved index -> parameter, group by group, position by position
+        by_index = {}
+        for saved, group in zip(saved_groups, self.param_groups):
+            for idx, p in zip(saved["params"], group["params"]):
+                by_index[int(idx)] = p
+        new_state = {}
+        for idx, s in state_dict["state"].items():
+            idx = int(idx)
+            if idx not in by_index:
+                raise ValueError(f"{name}.load_state_dict: state for parameter {idx}, which no group lists")
+            p = by_index[idx]
+            where = f"{name}.load_state_dict: state[{idx}]"
+            new_state[p] = {k: _restore_value(v, p, f"{where}[{k!r}]") for k, v in s.items()}
+        new_groups = []
+        for saved, group in zip(saved_groups, self.param_groups):
+            new = {"params": group["params"]}
+            for k, v in saved.items():
+                if k == "params":
+                    continue
+                if isinstance(self.defaults.get(k), tuple) and isinstance(v, (list, np.ndarray)):
+                    v = tuple(float(x) for x in v)  # JSON stores betas as a list
+                elif isinstance(v, np.ndarray) and v.ndim == 0:
+                    v = v.item()
+                new[k] = v
+            self.check_group(new)
+            new_groups.append(new)
+        self.param_groups[:] = new_groups
+        self.state = new_state
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
+        return "\n".join(lines + [")"])
+
+
+def _restore_value(value, p, where):
+    """Counters (integers) stay Python ints; buffers become arrays of the parameter's dtype and shape."""
+    if value is None:
+        return None
+    arr = np.asarray(value)
+    if arr.ndim == 0 and arr.dtype.kind in "biu":
+        return arr.item()
+    if arr.shape != p.shape:
+        raise ValueError(f"{where} has shape {arr.shape}, expected the parameter's {p.shape}")
+    return np.array(arr, dtype=p.dtype, copy=True)
+
+
+# --- checks every update rule uses -------------------------------------------------------------------
+def _unknown_message(owner, unknown, defaults):
+    names = ", ".join(repr(k) for k in unknown)
+    return f"{owner}: unknown option(s) {names}; valid options are {', '.join(defaults)}"
+
+
+def check_nonnegative(owner, group, *keys):
+    for key in keys:
+        value = group[key]
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{owner}: {key} must be a number, got {value!r}")
+        if not value >= 0:  # also rejects NaN
+            raise ValueError(f"{owner}: {key} must be >= 0, got {value}")
+
+
+def check_unit_interval(owner, group, key, value=None, label=None):
+    """0 <= value < 1 (decay rates such as betas, rho, alpha)."""
+    value = group[key] if value is None else value
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{owner}: {label or key} must be in [0, 1), got {value}")
+
+
+# --- saving without pickle ---------------------------------------------------------------------------
+def flatten_state_dict(state_dict, prefix=""):
+    """One flat {name: ndarray} for `np.savez`: arrays under `state/<index>/<name>`, the rest as JSON text."""
+    flat = {}
+    for idx, s in state_dict["state"].items():
+        for k, v in s.items():
+            if v is not None:
+                flat[f"{prefix}state/{int(idx)}/{k}"] = np.asarray(v)
+    # NumPy scalars (an lr read back from an array, say) become plain numbers
+    text = json.dumps(state_dict["param_groups"], default=lambda v: np.asarray(v).tolist())
+    flat[f"{prefix}param_groups"] = np.array(text)
+    return flat
+
+
+def unflatten_state_dict(flat, prefix=""):
+    """Inverse of `flatten_state_dict` (accepts the mapping `np.load` returns)."""
+    state = {}
+    for key in flat:
+        if key.startswith(f"{prefix}state/"):
+            _, idx, name = key[len(prefix) :].split("/", 2)
+            state.setdefault(int(idx), {})[name] = np.asarray(flat[key])
+    groups = json.loads(str(flat[f"{prefix}param_groups"]))
+    return {"state": state, "param_groups": groups}
