@@ -7,29 +7,34 @@ op *returns* its input gradients; `backward_walk` sums them back over broadcast 
 
 import numpy as np
 
-from hackgrad.autograd import mode
+from hackgrad.autograd.mode import _state
 from hackgrad.graph import toposort
 
 
 class Function:
-    """Base of every tensor op. `Op.apply(*tensors, **hyperparameters)` runs it and records the graph."""
+    """Base of every tensor op. `Op.apply(*tensors, **hyperparameters)` runs it and records the graph.
+
+    Hyperparameters become attributes of the op (`self.axis`); `self.needs_grad` (one bool per input)
+    lets `backward` skip gradients nobody asked for.
+    """
 
     inputs = ()
     needs_grad = ()
 
     def __init__(self, **hyperparameters):
-        for k, v in hyperparameters.items():
-            setattr(self, k, v)
+        self.__dict__.update(hyperparameters)
 
     @classmethod
     def apply(cls, *inputs, **hyperparameters):
         fn = cls(**hyperparameters)
         out = fn.forward(*[t.data for t in inputs])
-        if mode._state["anomaly"]:
+        if type(out) is not np.ndarray:  # NumPy gives scalars for 0-d results; a tensor always holds an array
+            out = np.asarray(out)
+        if _state["anomaly"]:
             _check_finite(out, f"{cls.__name__}.forward")
         result = Tensor._make(out)
-        if mode._state["grad"]:
-            needs = tuple(t.requires_grad for t in inputs)
+        if _state["grad"]:
+            needs = tuple([t.requires_grad for t in inputs])
             if True in needs:
                 fn.inputs = inputs
                 fn.needs_grad = needs
@@ -48,10 +53,16 @@ class Function:
 
 
 def unbroadcast(grad, shape):
-    """Sum `grad` over the axes that broadcasting added or stretched, so it has `shape` again."""
+    """Sum `grad` over the axes that broadcasting added or stretched, so it has `shape` again.
+
+    A gradient that no broadcast could have produced from `shape` comes back with its shape unchanged
+    (the caller reports it).
+    """
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
+    if extra < 0:
+        return grad
     if extra:
         grad = grad.sum(axis=tuple(range(extra)))
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
@@ -73,7 +84,7 @@ def _parents(t):
 
 def backward_walk(root, seed):
     """Backpropagate `seed` (d loss / d root) through the graph that produced `root`."""
-    anomaly = mode._state["anomaly"]
+    anomaly = _state["anomaly"]
     grads = {id(root): seed}
     for t in reversed(toposort(root, _parents)):
         g = grads.pop(id(t), None)
@@ -82,7 +93,7 @@ def backward_walk(root, seed):
         fn = t._fn
         if fn is None or t._retain:
             # leaves own their .grad (never an alias of another tensor's), so in-place edits are safe
-            t.grad = g.astype(t.data.dtype, copy=True) if t.grad is None else t.grad + g
+            t.grad = np.array(g, dtype=t.data.dtype) if t.grad is None else t.grad + g
         if fn is None:
             continue
         dinputs = fn.backward(g)
@@ -91,11 +102,16 @@ def backward_walk(root, seed):
                 continue
             if d.shape != inp.data.shape:
                 d = unbroadcast(d, inp.data.shape)
+                if d.shape != inp.data.shape:
+                    raise RuntimeError(
+                        f"{type(fn).__name__}.backward returned a gradient of shape {d.shape} "
+                        f"for an input of shape {inp.data.shape}"
+                    )
             if anomaly:
                 _check_finite(d, f"{type(fn).__name__}.backward")
             key = id(inp)
             prev = grads.get(key)
-            grads[key] = d if prev is None else prev + d  # the one accumulation: a tensor used twice gets both
+            grads[key] = d if prev is None else prev + d  # the one accumulation: a value used twice gets both
 
 
 from hackgrad.autograd.tensor import Tensor  # noqa: E402  (Tensor builds on Function)

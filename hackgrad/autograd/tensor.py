@@ -2,8 +2,6 @@
 
 import numpy as np
 
-from hackgrad.autograd import mode
-
 _FLOAT_DEFAULT = np.float32
 
 
@@ -20,7 +18,7 @@ def _as_array(data, dtype):
         # here a model's float32 weights never meet float64 data by accident)
         arr = arr.astype(_FLOAT_DEFAULT)
     elif arr.dtype.kind not in "fiub":
-        raise TypeError(f"tensor: unsupported data of dtype {arr.dtype}; expected numbers (float, int or bool)")
+        raise TypeError(f"tensor: unsupported data of dtype {arr.dtype}; expected numbers (float, int, bool)")
     return arr
 
 
@@ -91,7 +89,7 @@ class Tensor:
 
     def item(self):
         if self.data.size != 1:
-            raise ValueError(f"item(): only a tensor with one element has an item, this one has shape {self.shape}")
+            raise ValueError(f"item(): only a one-element tensor has an item, not one of shape {self.shape}")
         return self.data.item()
 
     def numpy(self):
@@ -118,7 +116,13 @@ class Tensor:
         self.grad = None
 
     def astype(self, dtype):
-        return Cast.apply(self, dtype=np.dtype(dtype))
+        """This tensor as `dtype`; a floating result keeps the graph, an integer one has no grad."""
+        dtype = np.dtype(dtype)
+        if dtype == self.data.dtype:
+            return self
+        if dtype.kind != "f":
+            return Tensor._make(self.data.astype(dtype))
+        return Cast.apply(self, dtype=dtype)
 
     def float(self):
         return self.astype(np.float32)
@@ -143,7 +147,7 @@ class Tensor:
         else:
             seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
             if seed.shape != self.shape:
-                raise ValueError(f"backward(): grad has shape {seed.shape}, expected the output's {self.shape}")
+                raise ValueError(f"backward(): grad has shape {seed.shape}, expected {self.shape}")
         backward_walk(self, seed)
 
     # --- operators -------------------------------------------------------------------------------
@@ -184,9 +188,7 @@ class Tensor:
         return ops.Neg.apply(self)
 
     def __pow__(self, exponent):
-        if isinstance(exponent, Tensor):
-            return ops.PowTensor.apply(self, exponent)
-        return ops.Pow.apply(self, p=exponent)
+        return F.pow(self, exponent)
 
     def __rpow__(self, base):
         return ops.PowTensor.apply(self._lift(base), self)
@@ -199,6 +201,130 @@ class Tensor:
 
     def __getitem__(self, index):
         return ops.GetItem.apply(self, index=ops.normalize_index(index))
+
+    def __abs__(self):
+        return ops.Abs.apply(self)
+
+    # --- methods: thin calls into hackgrad.autograd.functional (see there for each one's details) ---
+    def exp(self):
+        return ops.Exp.apply(self)
+
+    def log(self):
+        return ops.Log.apply(self)
+
+    def sqrt(self):
+        return ops.Sqrt.apply(self)
+
+    def abs(self):
+        return ops.Abs.apply(self)
+
+    def tanh(self):
+        return ops.Tanh.apply(self)
+
+    def sigmoid(self):
+        return ops.Sigmoid.apply(self)
+
+    def relu(self):
+        return ops.ReLU.apply(self)
+
+    def leaky_relu(self, negative_slope=0.01):
+        return F.leaky_relu(self, negative_slope)
+
+    def maximum(self, other):
+        return ops.Maximum.apply(self, self._lift(other))
+
+    def minimum(self, other):
+        return ops.Minimum.apply(self, self._lift(other))
+
+    def clip(self, min=None, max=None):
+        return F.clip(self, min, max)
+
+    clamp = clip
+
+    def where(self, cond, other):
+        """PyTorch's `x.where(cond, y)`: self where cond, else other."""
+        return F.where(cond, self, other)
+
+    def pow(self, exponent):
+        return F.pow(self, exponent)
+
+    def matmul(self, other):
+        return ops.MatMul.apply(self, self._lift(other))
+
+    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return F.sum(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return F.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """The largest values (values only, like NumPy and PyTorch's `amax`); ties share the gradient."""
+        return F.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return F.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    amax, amin = max, min
+
+    def logsumexp(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return F.logsumexp(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def var(self, axis=None, keepdims=False, *, correction=1, dim=None, keepdim=None):
+        return F.var(self, axis, keepdims, correction=correction, dim=dim, keepdim=keepdim)
+
+    def std(self, axis=None, keepdims=False, *, correction=1, dim=None, keepdim=None):
+        return F.std(self, axis, keepdims, correction=correction, dim=dim, keepdim=keepdim)
+
+    def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return F.argmax(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def argmin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return F.argmin(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def softmax(self, axis=-1, *, dim=None):
+        return F.softmax(self, axis, dim=dim)
+
+    def log_softmax(self, axis=-1, *, dim=None):
+        return F.log_softmax(self, axis, dim=dim)
+
+    def reshape(self, *shape):
+        return F.reshape(self, *shape)
+
+    view = reshape
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return F.flatten(self, start_dim, end_dim)
+
+    def transpose(self, dim0=-2, dim1=-1):
+        return F.transpose(self, dim0, dim1)
+
+    def permute(self, *dims):
+        return F.permute(self, *dims)
+
+    @property
+    def T(self):
+        """All dims reversed (NumPy's `.T`); for a matrix, its transpose."""
+        return ops.Transpose.apply(self, axes=None)
+
+    @property
+    def mT(self):
+        """The last two dims swapped: a batch of matrices, each transposed."""
+        return F.transpose(self, -2, -1)
+
+    def squeeze(self, dim=None):
+        return F.squeeze(self, dim)
+
+    def unsqueeze(self, dim):
+        return F.unsqueeze(self, dim)
+
+    def expand(self, *sizes):
+        return F.expand(self, *sizes)
+
+    def expand_as(self, other):
+        return F.broadcast_to(self, other.shape)
+
+    def broadcast_to(self, shape):
+        return F.broadcast_to(self, shape)
 
     # comparisons are not differentiable: they give plain boolean tensors
     def __lt__(self, other):
@@ -237,6 +363,7 @@ def tensor(data, dtype=None, requires_grad=False):
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
+from hackgrad.autograd import functional as F  # noqa: E402  (functions build Tensors)
 from hackgrad.autograd import ops  # noqa: E402  (ops build Tensors)
 from hackgrad.autograd.function import backward_walk  # noqa: E402
 from hackgrad.autograd.ops.elementwise import Cast  # noqa: E402

@@ -1,26 +1,33 @@
-"""Elementwise ops: arithmetic (with broadcasting; the engine reduces gradients back) and nonlinearities."""
+"""Elementwise ops: arithmetic (with broadcasting; the engine reduces gradients back) and nonlinearities.
+
+A broadcast mismatch is caught where NumPy raises it, so the common case pays nothing for the check.
+Constants that enter a backward (slopes, halves) are Python floats, which keep float32 arrays float32.
+"""
 
 import numpy as np
 
 from hackgrad.autograd.function import Function
 
-__all__ = ["Add", "Sub", "Mul", "Div", "Neg", "Pow", "PowTensor", "Cast", "Exp", "Log", "Tanh", "Sigmoid", "ReLU"]
+__all__ = [
+    "Add", "Sub", "Mul", "Div", "Neg", "Pow", "PowTensor", "Cast",
+    "Exp", "Log", "Sqrt", "Abs", "Tanh", "Sigmoid", "ReLU", "LeakyReLU",
+    "Maximum", "Minimum", "Clip", "Where",
+]
 
 
-def _check_broadcast(name, a, b):
-    try:
-        return np.broadcast_shapes(a.shape, b.shape)
-    except ValueError:
-        raise ValueError(f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+def _broadcast_error(name, *arrays):
+    shapes = " and ".join(str(a.shape) for a in arrays)
+    return ValueError(f"{name}: shapes {shapes} cannot be broadcast together")
 
 
 class Add(Function):
     """z = x + y;  dz/dx = 1, dz/dy = 1"""
 
     def forward(self, x, y):
-        if x.shape != y.shape:
-            _check_broadcast("add", x, y)
-        return x + y
+        try:
+            return x + y
+        except ValueError:
+            raise _broadcast_error("add", x, y) from None
 
     def backward(self, dz):
         return dz, dz
@@ -30,22 +37,24 @@ class Sub(Function):
     """z = x - y;  dz/dx = 1, dz/dy = -1"""
 
     def forward(self, x, y):
-        if x.shape != y.shape:
-            _check_broadcast("sub", x, y)
-        return x - y
+        try:
+            return x - y
+        except ValueError:
+            raise _broadcast_error("sub", x, y) from None
 
     def backward(self, dz):
-        return dz, -dz
+        return dz, (-dz if self.needs_grad[1] else None)
 
 
 class Mul(Function):
     """z = x * y;  dz/dx = y, dz/dy = x"""
 
     def forward(self, x, y):
-        if x.shape != y.shape:
-            _check_broadcast("mul", x, y)
         self.x, self.y = x, y
-        return x * y
+        try:
+            return x * y
+        except ValueError:
+            raise _broadcast_error("mul", x, y) from None
 
     def backward(self, dz):
         need_x, need_y = self.needs_grad
@@ -56,10 +65,11 @@ class Div(Function):
     """z = x / y;  dz/dx = 1/y, dz/dy = -x/y**2"""
 
     def forward(self, x, y):
-        if x.shape != y.shape:
-            _check_broadcast("div", x, y)
         self.x, self.y = x, y
-        return x / y
+        try:
+            return x / y
+        except ValueError:
+            raise _broadcast_error("div", x, y) from None
 
     def backward(self, dz):
         dx = dz / self.y
@@ -77,35 +87,40 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """y = x**p (p a constant);  dy/dx = p * x**(p-1)"""
+    """y = x**p (p a constant number);  dy/dx = p * x**(p-1)"""
 
     def forward(self, x):
         self.x = x
         return x**self.p
 
     def backward(self, dy):
-        return (dy * self.p * self.x ** (self.p - 1),)
+        return (dy * (self.p * self.x ** (self.p - 1)),)
 
 
 class PowTensor(Function):
-    """z = x**y;  dz/dx = y * x**(y-1), dz/dy = z * ln(x)"""
+    """z = x**y;  dz/dx = y * x**(y-1), dz/dy = z * ln(x)  (taken as 0 where x <= 0, where ln is undefined)"""
 
     def forward(self, x, y):
         self.x, self.y = x, y
-        self.z = x**y
+        try:
+            self.z = x**y
+        except ValueError:
+            raise _broadcast_error("pow", x, y) from None
         return self.z
 
     def backward(self, dz):
-        dx = dz * self.y * self.x ** (self.y - 1)
-        dy = None
+        x = self.x
+        dx = dy = None
+        if self.needs_grad[0]:
+            dx = dz * self.y * x ** (self.y - 1)
         if self.needs_grad[1]:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                dy = dz * self.z * np.where(self.x > 0, np.log(np.where(self.x > 0, self.x, 1)), 0)
+            positive = x > 0
+            dy = dz * self.z * np.where(positive, np.log(np.where(positive, x, 1)), 0)
         return dx, dy
 
 
 class Cast(Function):
-    """y = x as another dtype;  dy/dx = 1 (the gradient is cast back)"""
+    """y = x as another floating dtype;  dy/dx = 1 (the gradient is cast back)"""
 
     def forward(self, x):
         self.src = x.dtype
@@ -135,6 +150,28 @@ class Log(Function):
 
     def backward(self, dy):
         return (dy / self.x,)
+
+
+class Sqrt(Function):
+    """y = sqrt(x);  dy/dx = 1 / (2 * y)"""
+
+    def forward(self, x):
+        self.y = np.sqrt(x)
+        return self.y
+
+    def backward(self, dy):
+        return (dy / (2 * self.y),)
+
+
+class Abs(Function):
+    """y = |x|;  dy/dx = sign(x)  (0 at x = 0, as in PyTorch)"""
+
+    def forward(self, x):
+        self.x = x
+        return np.abs(x)
+
+    def backward(self, dy):
+        return (dy * np.sign(self.x),)
 
 
 class Tanh(Function):
@@ -169,3 +206,84 @@ class ReLU(Function):
 
     def backward(self, dy):
         return (dy * (self.y > 0),)
+
+
+class LeakyReLU(Function):
+    """y = x if x > 0 else negative_slope * x;  dy/dx = 1 where x > 0 else negative_slope"""
+
+    def forward(self, x):
+        self.positive = x > 0
+        return np.where(self.positive, x, x * self.negative_slope)
+
+    def backward(self, dy):
+        return (np.where(self.positive, dy, dy * self.negative_slope),)
+
+
+class Maximum(Function):
+    """z = max(x, y) elementwise;  dz/dx = 1 where x > y, 1/2 on a tie (as in PyTorch), else 0"""
+
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        try:
+            return np.maximum(x, y)
+        except ValueError:
+            raise _broadcast_error("maximum", x, y) from None
+
+    def backward(self, dz):
+        dx = _share(dz, self.x > self.y, self.x == self.y)
+        return dx, dz - dx  # y receives exactly what x does not
+
+
+class Minimum(Function):
+    """z = min(x, y) elementwise;  dz/dx = 1 where x < y, 1/2 on a tie (as in PyTorch), else 0"""
+
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        try:
+            return np.minimum(x, y)
+        except ValueError:
+            raise _broadcast_error("minimum", x, y) from None
+
+    def backward(self, dz):
+        dx = _share(dz, self.x < self.y, self.x == self.y)
+        return dx, dz - dx
+
+
+def _share(dz, wins, ties):
+    """dz where `wins`, dz/2 where `ties`, 0 elsewhere (broadcast to dz's shape, in dz's dtype)."""
+    return np.where(wins, dz, np.where(ties, dz * 0.5, 0))
+
+
+class Clip(Function):
+    """y = min(max(x, min), max);  dy/dx = 1 where min <= x <= max else 0  (either bound may be None)"""
+
+    def forward(self, x):
+        if self.min is None and self.max is None:
+            raise ValueError("clip: give at least one of min and max")
+        self.x = x
+        return np.clip(x, self.min, self.max)
+
+    def backward(self, dy):
+        inside = True
+        if self.min is not None:
+            inside = self.x >= self.min
+        if self.max is not None:
+            inside = inside & (self.x <= self.max)
+        return (np.where(inside, dy, 0),)
+
+
+class Where(Function):
+    """z = x where cond else y;  dz/dx = cond, dz/dy = not cond  (cond is a constant boolean array)"""
+
+    def forward(self, x, y):
+        try:
+            return np.where(self.cond, x, y)
+        except ValueError:
+            shapes = f"{np.shape(self.cond)} (cond), {x.shape} and {y.shape}"
+            raise ValueError(f"where: shapes {shapes} cannot be broadcast together") from None
+
+    def backward(self, dz):
+        need_x, need_y = self.needs_grad
+        dx = np.where(self.cond, dz, 0) if need_x else None
+        dy = np.where(self.cond, 0, dz) if need_y else None
+        return dx, dy

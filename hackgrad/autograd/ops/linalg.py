@@ -8,43 +8,45 @@ __all__ = ["MatMul"]
 
 
 class MatMul(Function):
-    """Z = X @ W;  dX = dZ @ W.T, dW = X.T @ dZ (batched over leading axes)"""
+    """Z = X @ W;  dX = dZ @ W.T, dW = X.T @ dZ  (batched over leading axes, which the engine sums back)
+
+    A 1-D X acts as a row vector and a 1-D W as a column vector, as in NumPy; the axis that NumPy drops
+    from Z for them is put back into dZ so that one pair of products serves every case.
+    """
 
     def forward(self, x, w):
         if x.ndim == 0 or w.ndim == 0:
             raise ValueError(f"matmul: both operands need at least 1 dimension, got {x.shape} and {w.shape}")
-        if x.shape[-1] != w.shape[-2 if w.ndim > 1 else 0]:
-            raise ValueError(
-                f"matmul: shapes {x.shape} and {w.shape} do not align ({x.shape[-1]} != "
-                f"{w.shape[-2 if w.ndim > 1 else 0]})"
-            )
-        if x.dtype != w.dtype and x.dtype.kind == "f" and w.dtype.kind == "f":
+        if x.dtype != w.dtype:
+            # NumPy would quietly promote float32 weights to float64 (or ints to floats) and halve the speed
             raise TypeError(f"matmul: dtypes differ ({x.dtype} and {w.dtype}); cast one with .astype()")
+        try:
+            z = x @ w
+        except ValueError:
+            k_w = w.shape[-2] if w.ndim > 1 else w.shape[0]
+            raise ValueError(
+                f"matmul: shapes {x.shape} and {w.shape} do not align (inner sizes {x.shape[-1]} != {k_w}, "
+                f"or batch shapes {x.shape[:-2]} and {w.shape[:-2]} do not broadcast)"
+            ) from None
         self.x, self.w = x, w
-        return x @ w
+        return z
 
     def backward(self, dz):
         x, w = self.x, self.w
         need_x, need_w = self.needs_grad
-        # 1-D operands are promoted to matrices for the products and squeezed back
-        x2 = x[None, :] if x.ndim == 1 else x
-        w2 = w[:, None] if w.ndim == 1 else w
-        dz2 = dz
-        if x.ndim == 1:
-            dz2 = np.expand_dims(dz2, -2)
+        if x.ndim == 2 and w.ndim == 2:  # the dense-layer case, without the general bookkeeping
+            return (dz @ w.T if need_x else None), (x.T @ dz if need_w else None)
         if w.ndim == 1:
-            dz2 = np.expand_dims(dz2, -1)
+            w, dz = w[:, None], dz[..., None]  # (k,) -> (k, 1); dz gains the n = 1 axis
+        if x.ndim == 1:
+            x, dz = x[None, :], dz[..., None, :]  # (k,) -> (1, k); dz gains the m = 1 axis
         dx = dw = None
         if need_x:
-            dx = dz2 @ np.swapaxes(w2, -1, -2)
-            if x.ndim == 1:
-                dx = dx.reshape(dx.shape[:-2] + dx.shape[-1:]) if dx.ndim > 1 else dx
-                dx = dx.sum(axis=tuple(range(dx.ndim - 1))) if dx.ndim > 1 else dx
+            dx = dz @ np.swapaxes(w, -1, -2)  # (..., m, k)
+            if self.x.ndim == 1:
+                dx = dx[..., 0, :]
         if need_w:
-            dw = np.swapaxes(x2, -1, -2) @ dz2
-            if w.ndim == 1:
+            dw = np.swapaxes(x, -1, -2) @ dz  # (..., k, n)
+            if self.w.ndim == 1:
                 dw = dw[..., 0]
-                dw = dw.sum(axis=tuple(range(dw.ndim - 1))) if dw.ndim > 1 else dw
-            elif dw.ndim > w.ndim:
-                dw = dw.sum(axis=tuple(range(dw.ndim - w.ndim)))
         return dx, dw
