@@ -5,6 +5,8 @@ floats and on Units alike, so one Python function can describe a circuit for eve
 """
 
 import math
+from itertools import repeat
+from operator import mul
 
 from hackgrad.circuit.unit import Gate, Unit
 
@@ -206,22 +208,39 @@ class LinearGate(Gate):
     the reason is speed (fewer wires to create, sort and visit), the gradients are the same.
     """
 
-    __slots__ = ()
+    __slots__ = ("wxb",)
 
     def compute(self, *wxb):
-        n = (len(wxb) - 1) // 2
-        return sum(map(float.__mul__, wxb[:n], wxb[n : 2 * n])) + wxb[-1]
+        n, odd = divmod(len(wxb), 2)
+        if not odd:
+            raise ValueError(f"{type(self).__name__}: expected inputs (w1..wn, x1..xn, b), got {len(wxb)} inputs")
+        self.wxb = wxb
+        return sum(map(mul, wxb[:n], wxb[n:-1])) + wxb[-1]  # map(operator.mul): 2x a Python loop
 
     def local_grads(self, dz):
-        units = self.inputs
-        n = (len(units) - 1) // 2
-        ws, xs = units[:n], units[n : 2 * n]
-        return [x.value * dz for x in xs] + [w.value * dz for w in ws] + [dz]
+        wxb = self.wxb
+        n = len(wxb) // 2
+        dws = map(mul, wxb[n:-1], repeat(dz))  # dz/dwi = xi
+        dxs = map(mul, wxb[:n], repeat(dz))  # dz/dxi = wi
+        return [*dws, *dxs, dz]
 
-    def forward(self, *wxb):
-        if len(wxb) % 2 != 1:
-            raise ValueError(f"LinearGate: expected inputs (w1..wn, x1..xn, b), got {len(wxb)} inputs")
-        return super().forward(*wxb)
+
+class LinearReLUGate(LinearGate):
+    """z = max(0, w . x + b);  dz/dwi = xi, dz/dxi = wi, dz/db = 1 where z > 0, else all 0
+
+    A ReLU neuron as one node. Fused for measured speed: in a ReLU MLP half of the nodes would be
+    ReLU gates, and each node costs as much to create, sort and visit as a short weighted sum.
+    """
+
+    __slots__ = ("on",)
+
+    def compute(self, *wxb):
+        z = LinearGate.compute(self, *wxb)
+        self.on = z > 0
+        return z if self.on else 0.0
+
+    def local_grads(self, dz):
+        return LinearGate.local_grads(self, dz if self.on else 0.0)
 
 
 # --- one function per gate that works on floats and Units alike -------------------------------------
@@ -257,13 +276,13 @@ def relu(x):
 
 def maximum(a, b):
     """max(a, b) as a gradient switch when either side is a Unit; the plain max otherwise."""
-    return MaxGate().forward(a, b) if _any_unit(a, b) else (a if a >= b else b)
+    return MaxGate()(a, b) if _any_unit(a, b) else (a if a >= b else b)
 
 
 def total(xs):
     """Sum of many wires as one node (plain sum for floats)."""
     xs = list(xs)
-    return SumGate().forward(*xs) if _any_unit(*xs) else math.fsum(xs)
+    return SumGate()(*xs) if _any_unit(*xs) else math.fsum(xs)
 
 
 def linear(ws, xs, b):
@@ -272,5 +291,5 @@ def linear(ws, xs, b):
     if len(ws) != len(xs):
         raise ValueError(f"linear: {len(ws)} weights but {len(xs)} inputs; expected the same number")
     if _any_unit(b, *ws, *xs):
-        return LinearGate().forward(*ws, *xs, b)
+        return LinearGate()(*ws, *xs, b)
     return sum(w * x for w, x in zip(ws, xs)) + b

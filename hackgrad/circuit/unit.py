@@ -8,7 +8,7 @@ only weakly back at its output. So a discarded graph is freed by reference count
 cyclic garbage collector (most of a naive scalar engine's run time) never has work to do.
 """
 
-import math
+from math import isfinite
 from numbers import Real
 from weakref import ref
 
@@ -21,10 +21,9 @@ class Unit:
     __slots__ = ("value", "grad", "_gate", "label", "__weakref__")
 
     def __init__(self, value, grad=0.0, _gate=None, label=None):
-        if isinstance(value, bool) or not isinstance(value, Real):
-            raise TypeError(f"Unit value must be a real number, got {type(value).__name__} {value!r}")
-        self.value = float(value)
-        self.grad = float(grad)
+        # `type(...) is float` first: gates make millions of Units, and the abstract Real check is slow
+        self.value = value if type(value) is float else _real(value, "Unit value")
+        self.grad = grad if type(grad) is float else _real(grad, "Unit grad")
         self._gate = _gate
         self.label = label
 
@@ -61,31 +60,31 @@ class Unit:
 
     # --- operators build gates, so `a * x + b` is a circuit -------------------------------------
     def __add__(self, other):
-        return _gates.AddGate().forward(self, other)
+        return _gates.AddGate()(self, other)
 
     def __radd__(self, other):
-        return _gates.AddGate().forward(other, self)
+        return _gates.AddGate()(other, self)
 
     def __sub__(self, other):
-        return _gates.SubtractGate().forward(self, other)
+        return _gates.SubtractGate()(self, other)
 
     def __rsub__(self, other):
-        return _gates.SubtractGate().forward(other, self)
+        return _gates.SubtractGate()(other, self)
 
     def __mul__(self, other):
-        return _gates.MultiplyGate().forward(self, other)
+        return _gates.MultiplyGate()(self, other)
 
     def __rmul__(self, other):
-        return _gates.MultiplyGate().forward(other, self)
+        return _gates.MultiplyGate()(other, self)
 
     def __truediv__(self, other):
-        return _gates.DivideGate().forward(self, other)
+        return _gates.DivideGate()(self, other)
 
     def __rtruediv__(self, other):
-        return _gates.DivideGate().forward(other, self)
+        return _gates.DivideGate()(other, self)
 
     def __neg__(self):
-        return _gates.NegateGate().forward(self)
+        return _gates.NegateGate()(self)
 
     def __pos__(self):
         return self
@@ -93,7 +92,7 @@ class Unit:
     def __pow__(self, exponent):
         if isinstance(exponent, Unit):
             raise TypeError("Unit ** Unit is not supported: the power gate takes a constant exponent (a number)")
-        return _gates.PowerGate(exponent).forward(self)
+        return _gates.PowerGate(exponent)(self)
 
     def __rpow__(self, base):
         raise TypeError("number ** Unit is not supported: use (log(base) * u).exp() for base ** u")
@@ -117,22 +116,22 @@ class Unit:
         return self.value
 
     def exp(self):
-        return _gates.ExpGate().forward(self)
+        return _gates.ExpGate()(self)
 
     def log(self):
-        return _gates.LogGate().forward(self)
+        return _gates.LogGate()(self)
 
     def tanh(self):
-        return _gates.TanhGate().forward(self)
+        return _gates.TanhGate()(self)
 
     def sigmoid(self):
-        return _gates.SigmoidGate().forward(self)
+        return _gates.SigmoidGate()(self)
 
     def relu(self):
-        return _gates.ReLUGate().forward(self)
+        return _gates.ReLUGate()(self)
 
     def max(self, other):
-        return _gates.MaxGate().forward(self, other)
+        return _gates.MaxGate()(self, other)
 
     def _repr_svg_(self):
         from hackgrad.circuit.draw import draw
@@ -149,13 +148,17 @@ def _value(x):
     return x.value if isinstance(x, Unit) else x
 
 
+def _real(x, what):
+    if isinstance(x, bool) or not isinstance(x, Real):
+        raise TypeError(f"{what} must be a real number, got {type(x).__name__} {x!r}")
+    return float(x)
+
+
 def as_unit(x, where="gate"):
     """A Unit for `x`: Units pass through, plain numbers become constant input wires."""
     if isinstance(x, Unit):
         return x
-    if isinstance(x, bool) or not isinstance(x, Real):
-        raise TypeError(f"{where}: expected a Unit or a real number, got {type(x).__name__} {x!r}")
-    return Unit(float(x))
+    return Unit(_real(x, f"{where}: an input (expected a Unit or a real number)"))
 
 
 class Gate:
@@ -167,24 +170,38 @@ class Gate:
 
     __slots__ = ("inputs", "_out")
 
+    def __call__(self, *inputs):
+        """Wire the gate to `inputs` (Units or numbers) and return its output Unit."""
+        for u in inputs:
+            if type(u) is not Unit:  # numbers become constant wires (the common all-Units case is fast)
+                inputs = tuple([as_unit(u, type(self).__name__) for u in inputs])
+                break
+        value = self.compute(*[u.value for u in inputs])
+        if not isfinite(value):
+            args = ", ".join(f"{u.value:.6g}" for u in inputs)
+            raise ValueError(f"{type(self).__name__} produced a non-finite value ({value}) from inputs ({args})")
+        self.inputs = inputs
+        return Unit(value, 0.0, self)
+
     def forward(self, *inputs):
-        name = type(self).__name__
-        units = tuple(as_unit(u, name) for u in inputs)
-        value = self.compute(*[u.value for u in units])
-        if not math.isfinite(value):
-            args = ", ".join(f"{u.value:.6g}" for u in units)
-            raise ValueError(f"{name} produced a non-finite value ({value}) from inputs ({args})")
-        self.inputs = units
-        out = Unit(value, 0.0, self)
+        """As calling the gate, and remember the output (weakly) so `backward()` can be called by hand.
+
+        Operators and modules call the gate instead: a weak reference per node costs about 15% of a
+        training step, and `Unit.backward()` does not need it.
+        """
+        out = self(*inputs)
         self._out = ref(out)
         return out
 
     @property
     def utop(self):
         """The output Unit made by the last `forward` (the guide calls it `utop`)."""
-        out = self._out()
+        out = self._out() if hasattr(self, "_out") else None
         if out is None:
-            raise RuntimeError(f"{type(self).__name__}.backward(): its output Unit no longer exists")
+            raise RuntimeError(
+                f"{type(self).__name__}.backward(): no output Unit to read the gradient from; wire the gate "
+                "with forward() and keep its output, or call .backward() on the circuit's output Unit"
+            )
         return out
 
     def backward(self):

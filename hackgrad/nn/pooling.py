@@ -1,3 +1,42 @@
-"""(to be written)"""
+"""Pooling layers: `MaxPool2d` and `AvgPool2d`, each summarising every window of an NCHW image by one number."""
 
-__all__ = []
+from hackgrad.autograd import ops
+from hackgrad.nn.functional.pooling import avg_pool2d, max_pool2d
+from hackgrad.nn.module import Module
+
+__all__ = ["MaxPool2d", "AvgPool2d"]
+
+
+class MaxPool2d(Module):
+    """y = max over each window: (N, C, H, W) -> (N, C, OH, OW). stride defaults to kernel_size."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1):
+        super().__init__()
+        self.kernel_size = ops.pair(kernel_size, "kernel_size", "MaxPool2d")
+        self.stride = self.kernel_size if stride is None else ops.pair(stride, "stride", "MaxPool2d")
+        self.padding = ops.pair(padding, "padding", "MaxPool2d", minimum=0)
+        self.dilation = ops.pair(dilation, "dilation", "MaxPool2d")
+
+    def forward(self, x):
+        return max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, _layer=repr(self))
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, dilation={self.dilation}"
+
+
+class AvgPool2d(Module):
+    """y = mean over each window: (N, C, H, W) -> (N, C, OH, OW). stride defaults to kernel_size; zero padding
+    counts in the mean unless count_include_pad=False (PyTorch's default is True)."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, count_include_pad=True):
+        super().__init__()
+        self.kernel_size = ops.pair(kernel_size, "kernel_size", "AvgPool2d")
+        self.stride = self.kernel_size if stride is None else ops.pair(stride, "stride", "AvgPool2d")
+        self.padding = ops.pair(padding, "padding", "AvgPool2d", minimum=0)
+        self.count_include_pad = bool(count_include_pad)
+
+    def forward(self, x):
+        return avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.count_include_pad, _layer=repr(self))
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
