@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml Makefile
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/hackgrad tour
+	$(BIN)/hackgrad tour --out runs/tour
+	$(BIN)/hackgrad train --data mnist --model mlp --epochs 3 --out runs/mnist
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2
