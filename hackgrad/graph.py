@@ -12,13 +12,13 @@ def toposort(root, parents):
     order of each node's parents (deterministic). Reverse the list to backpropagate.
     """
     order = []
-    visited = {id(root)}
+    visited = {root}  # nodes hash by identity (Unit and Tensor both keep object.__hash__)
     stack = [(root, iter(parents(root)))]
     while stack:
         node, pending = stack[-1]
         for parent in pending:
-            if id(parent) not in visited:
-                visited.add(id(parent))
+            if parent not in visited:
+                visited.add(parent)
                 stack.append((parent, iter(parents(parent))))
                 break
         else:  # every parent is placed: the node can follow them

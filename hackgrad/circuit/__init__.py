@@ -1,10 +1,12 @@
 """The scalar engine: chapters 1-2 of the guide on plain Python floats (no NumPy)."""
 
+from hackgrad.circuit.draw import Diagram, draw
 from hackgrad.circuit.gates import (
     AddGate,
     DivideGate,
     ExpGate,
     LinearGate,
+    LinearReLUGate,
     LogGate,
     MaxGate,
     MultiplyGate,
@@ -24,11 +26,21 @@ from hackgrad.circuit.gates import (
     tanh,
     total,
 )
-from hackgrad.circuit.unit import Gate, Unit, as_unit
+from hackgrad.circuit.modules import MLP, SGD, SVM, Layer, Neuron, TwoLayerNet
+from hackgrad.circuit.strategies import (
+    analytic_gradient,
+    compare_strategies,
+    gradcheck,
+    numerical_gradient,
+    random_search,
+)
+from hackgrad.circuit.unit import Gate, Unit, as_unit  # noqa: I001  (unit before the layers on it)
 
 __all__ = [
     "Unit", "Gate", "as_unit",
     "AddGate", "SubtractGate", "MultiplyGate", "NegateGate", "DivideGate", "PowerGate", "ExpGate", "LogGate",
-    "TanhGate", "SigmoidGate", "ReLUGate", "MaxGate", "SumGate", "LinearGate",
+    "TanhGate", "SigmoidGate", "ReLUGate", "MaxGate", "SumGate", "LinearGate", "LinearReLUGate",
     "exp", "log", "tanh", "sigmoid", "relu", "maximum", "total", "linear",
+    "random_search", "numerical_gradient", "analytic_gradient", "gradcheck", "compare_strategies",
+    "draw", "Diagram", "Neuron", "Layer", "MLP", "SGD", "SVM", "TwoLayerNet",
 ]

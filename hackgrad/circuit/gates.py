@@ -15,6 +15,7 @@ class AddGate(Gate):
     """z = x + y;  dz/dx = 1, dz/dy = 1"""
 
     __slots__ = ()
+    symbol = "+"
 
     def compute(self, x, y):
         return x + y
@@ -27,6 +28,7 @@ class SubtractGate(Gate):
     """z = x - y;  dz/dx = 1, dz/dy = -1"""
 
     __slots__ = ()
+    symbol = "-"
 
     def compute(self, x, y):
         return x - y
@@ -39,6 +41,7 @@ class MultiplyGate(Gate):
     """z = x * y;  dz/dx = y, dz/dy = x"""
 
     __slots__ = ()
+    symbol = "*"
 
     def compute(self, x, y):
         return x * y
@@ -52,6 +55,7 @@ class NegateGate(Gate):
     """z = -x;  dz/dx = -1"""
 
     __slots__ = ()
+    symbol = "neg"
 
     def compute(self, x):
         return -x
@@ -64,6 +68,7 @@ class DivideGate(Gate):
     """z = x / y;  dz/dx = 1/y, dz/dy = -x/y**2"""
 
     __slots__ = ()
+    symbol = "/"
 
     def compute(self, x, y):
         if y == 0.0:
@@ -87,7 +92,7 @@ class PowerGate(Gate):
 
     def compute(self, x):
         if x < 0 and not float(self.p).is_integer():
-            raise ValueError(f"PowerGate: {x:.6g} ** {self.p} is not real (negative base, fractional exponent)")
+            raise ValueError(f"PowerGate: {x:.6g} ** {self.p} is not real (negative base, fractional power)")
         if x == 0 and self.p < 0:
             raise ZeroDivisionError(f"PowerGate: 0 ** {self.p} is infinite")
         return x**self.p
@@ -95,6 +100,10 @@ class PowerGate(Gate):
     def local_grads(self, dz):
         x = self.inputs[0].value
         return (self.p * x ** (self.p - 1) * dz,)
+
+    @property
+    def symbol(self):
+        return f"^{self.p:g}"
 
     def __repr__(self):
         return f"PowerGate({self.p})"
@@ -104,6 +113,7 @@ class ExpGate(Gate):
     """y = e**x;  dy/dx = y"""
 
     __slots__ = ("y",)
+    symbol = "exp"
 
     def compute(self, x):
         try:
@@ -120,6 +130,7 @@ class LogGate(Gate):
     """y = ln(x);  dy/dx = 1/x"""
 
     __slots__ = ()
+    symbol = "log"
 
     def compute(self, x):
         if x <= 0:
@@ -134,6 +145,7 @@ class TanhGate(Gate):
     """y = tanh(x);  dy/dx = 1 - y**2"""
 
     __slots__ = ("y",)
+    symbol = "tanh"
 
     def compute(self, x):
         self.y = math.tanh(x)
@@ -155,6 +167,7 @@ class SigmoidGate(Gate):
     """y = 1 / (1 + e**-x);  dy/dx = y * (1 - y)"""
 
     __slots__ = ("y",)
+    symbol = "sig"
 
     def compute(self, x):
         self.y = _sigmoid(x)
@@ -168,6 +181,7 @@ class ReLUGate(Gate):
     """y = max(0, x);  dy/dx = 1 if x > 0 else 0"""
 
     __slots__ = ()
+    symbol = "relu"
 
     def compute(self, x):
         return x if x > 0 else 0.0
@@ -180,6 +194,7 @@ class MaxGate(Gate):
     """z = max(x, y);  the gradient switch: dz/dx = 1 if x won else 0 (a tie routes to x)"""
 
     __slots__ = ()
+    symbol = "max"
 
     def compute(self, x, y):
         return x if x >= y else y
@@ -193,6 +208,7 @@ class SumGate(Gate):
     """z = x1 + ... + xn;  dz/dxi = 1 (one n-ary node instead of n-1 binary ones)"""
 
     __slots__ = ()
+    symbol = "sum"
 
     def compute(self, *xs):
         return math.fsum(xs)
@@ -209,13 +225,15 @@ class LinearGate(Gate):
     """
 
     __slots__ = ("wxb",)
+    symbol = "w.x+b"
 
     def compute(self, *wxb):
         n, odd = divmod(len(wxb), 2)
         if not odd:
-            raise ValueError(f"{type(self).__name__}: expected inputs (w1..wn, x1..xn, b), got {len(wxb)} inputs")
+            name = type(self).__name__
+            raise ValueError(f"{name}: expected inputs (w1..wn, x1..xn, b), got {len(wxb)} inputs")
         self.wxb = wxb
-        return sum(map(mul, wxb[:n], wxb[n:-1])) + wxb[-1]  # map(operator.mul): 2x a Python loop
+        return sum(map(mul, wxb[:n], wxb[n:-1]), wxb[-1])  # map(operator.mul): 2x a Python loop
 
     def local_grads(self, dz):
         wxb = self.wxb
@@ -226,13 +244,14 @@ class LinearGate(Gate):
 
 
 class LinearReLUGate(LinearGate):
-    """z = max(0, w . x + b);  dz/dwi = xi, dz/dxi = wi, dz/db = 1 where z > 0, else all 0
+    """z = max(0, w . x + b);  as LinearGate where w . x + b > 0, else every derivative is 0
 
     A ReLU neuron as one node. Fused for measured speed: in a ReLU MLP half of the nodes would be
-    ReLU gates, and each node costs as much to create, sort and visit as a short weighted sum.
+    ReLU gates, and each node costs about as much to create, sort and visit as a short weighted sum.
     """
 
     __slots__ = ("on",)
+    symbol = "relu(w.x+b)"
 
     def compute(self, *wxb):
         z = LinearGate.compute(self, *wxb)

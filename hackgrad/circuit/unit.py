@@ -1,11 +1,12 @@
 """`Unit`, a wire of a real-valued circuit, and `Gate`, the protocol every scalar gate follows.
 
 A Unit carries a value forward and a gradient back. A Gate remembers its input Units, computes its output
-Unit in `forward(...)`, and in `backward()` pushes `dout * local derivative` into its inputs with `+=`.
+Unit when called (or by `forward(...)`, the guide's hand-wired style), and in `backward()` pushes
+`dout * local derivative` into its inputs with `+=`.
 
 The graph has no reference cycles: an output Unit points at its gate, the gate points at its inputs and
-only weakly back at its output. So a discarded graph is freed by reference counting alone and CPython's
-cyclic garbage collector (most of a naive scalar engine's run time) never has work to do.
+(after `forward`) only weakly back at its output. So a discarded graph is freed by reference counting
+alone and CPython's cyclic garbage collector (most of a naive scalar engine's run time) has no work.
 """
 
 from math import isfinite
@@ -46,7 +47,7 @@ class Unit:
         Leaves (inputs and parameters) *accumulate*: call `zero_grad()` on them (or set `.grad = 0.0`)
         between passes. Intermediate wires are reset first, so they hold this pass's gradient only.
         """
-        order = toposort(self, _parents)
+        order = toposort(self, _parents)  # the wires that gates made; leaves only receive
         for u in order:
             if u._gate is not None:
                 u.grad = 0.0
@@ -60,28 +61,28 @@ class Unit:
 
     # --- operators build gates, so `a * x + b` is a circuit -------------------------------------
     def __add__(self, other):
-        return _gates.AddGate()(self, other)
+        return _gates.AddGate()(self, as_unit(other, "+"))
 
     def __radd__(self, other):
-        return _gates.AddGate()(other, self)
+        return _gates.AddGate()(as_unit(other, "+"), self)
 
     def __sub__(self, other):
-        return _gates.SubtractGate()(self, other)
+        return _gates.SubtractGate()(self, as_unit(other, "-"))
 
     def __rsub__(self, other):
-        return _gates.SubtractGate()(other, self)
+        return _gates.SubtractGate()(as_unit(other, "-"), self)
 
     def __mul__(self, other):
-        return _gates.MultiplyGate()(self, other)
+        return _gates.MultiplyGate()(self, as_unit(other, "*"))
 
     def __rmul__(self, other):
-        return _gates.MultiplyGate()(other, self)
+        return _gates.MultiplyGate()(as_unit(other, "*"), self)
 
     def __truediv__(self, other):
-        return _gates.DivideGate()(self, other)
+        return _gates.DivideGate()(self, as_unit(other, "/"))
 
     def __rtruediv__(self, other):
-        return _gates.DivideGate()(other, self)
+        return _gates.DivideGate()(as_unit(other, "/"), self)
 
     def __neg__(self):
         return _gates.NegateGate()(self)
@@ -91,7 +92,7 @@ class Unit:
 
     def __pow__(self, exponent):
         if isinstance(exponent, Unit):
-            raise TypeError("Unit ** Unit is not supported: the power gate takes a constant exponent (a number)")
+            raise TypeError("Unit ** Unit is not supported: the power gate takes a constant exponent")
         return _gates.PowerGate(exponent)(self)
 
     def __rpow__(self, base):
@@ -131,7 +132,7 @@ class Unit:
         return _gates.ReLUGate()(self)
 
     def max(self, other):
-        return _gates.MaxGate()(self, other)
+        return _gates.MaxGate()(self, as_unit(other, "max"))
 
     def _repr_svg_(self):
         from hackgrad.circuit.draw import draw
@@ -141,7 +142,7 @@ class Unit:
 
 def _parents(u):
     g = u._gate
-    return g.inputs if g is not None else ()
+    return g.parents if g is not None else ()
 
 
 def _value(x):
@@ -149,8 +150,10 @@ def _value(x):
 
 
 def _real(x, what):
+    if type(x) is int:
+        return float(x)
     if isinstance(x, bool) or not isinstance(x, Real):
-        raise TypeError(f"{what} must be a real number, got {type(x).__name__} {x!r}")
+        raise TypeError(f"{what}: expected a real number, got {type(x).__name__} {x!r}")
     return float(x)
 
 
@@ -158,7 +161,7 @@ def as_unit(x, where="gate"):
     """A Unit for `x`: Units pass through, plain numbers become constant input wires."""
     if isinstance(x, Unit):
         return x
-    return Unit(_real(x, f"{where}: an input (expected a Unit or a real number)"))
+    return Unit(x if type(x) is float else _real(x, f"{where} (an input: a Unit or a real number)"))
 
 
 class Gate:
@@ -166,20 +169,24 @@ class Gate:
 
     - `compute(*values) -> float`: the forward value from input values (may cache what backward needs);
     - `local_grads(dout) -> tuple`: d circuit / d each input, i.e. dout times the local derivative.
+
+    A gate remembers only its latest wiring: reuse one gate object for one circuit at a time.
     """
 
-    __slots__ = ("inputs", "_out")
+    __slots__ = ("inputs", "parents", "_out")
 
     def __call__(self, *inputs):
         """Wire the gate to `inputs` (Units or numbers) and return its output Unit."""
-        for u in inputs:
-            if type(u) is not Unit:  # numbers become constant wires (the common all-Units case is fast)
-                inputs = tuple([as_unit(u, type(self).__name__) for u in inputs])
-                break
+        try:  # the inputs that gates made: the only wires that backward must put in order
+            self.parents = tuple([u for u in inputs if u._gate is not None])
+        except AttributeError:  # a number among the inputs becomes a constant wire
+            inputs = tuple([as_unit(u, type(self).__name__) for u in inputs])
+            self.parents = tuple([u for u in inputs if u._gate is not None])
         value = self.compute(*[u.value for u in inputs])
         if not isfinite(value):
             args = ", ".join(f"{u.value:.6g}" for u in inputs)
-            raise ValueError(f"{type(self).__name__} produced a non-finite value ({value}) from inputs ({args})")
+            name = type(self).__name__
+            raise ValueError(f"{name} produced a non-finite value ({value}) from inputs ({args})")
         self.inputs = inputs
         return Unit(value, 0.0, self)
 
@@ -205,10 +212,12 @@ class Gate:
         return out
 
     def backward(self):
-        """Chain the output wire's gradient into the inputs (call gates in reverse order, as the guide does)."""
+        """Chain the output's gradient into the inputs (by hand: gates in reverse order, as in the guide)."""
         self._push(self.utop.grad)
 
     def _push(self, dout):
+        if dout == 0.0:  # no pull, nothing moves: skip (a satisfied hinge, a ReLU that is off)
+            return
         for u, du in zip(self.inputs, self.local_grads(dout)):
             u.grad += du  # the one accumulation: a wire that branches receives the sum of its gradients
 

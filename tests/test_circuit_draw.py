@@ -1,0 +1,96 @@
+"""draw(): valid standalone SVG and DOT with every wire's value and gradient; atomic save."""
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from hackgrad.circuit import Unit, sigmoid
+from hackgrad.circuit.draw import GRAD_COLOR, VALUE_COLOR, draw
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def guide_circuit():
+    x, y, z = Unit(-2.0, label="x"), Unit(5.0, label="y"), Unit(-4.0, label="z")
+    q = x + y
+    q.label = "q"
+    f = q * z
+    f.backward()
+    return f
+
+
+def texts(svg, color=None):
+    root = ET.fromstring(svg.encode("utf-8"))
+    return [t.text for t in root.iter(f"{SVG}text") if color is None or t.get("fill") == color]
+
+
+def test_svg_is_valid_xml_with_the_values_and_gradients_of_the_guide():
+    d = draw(guide_circuit())
+    root = ET.fromstring(d.svg.encode("utf-8"))
+    assert root.tag == f"{SVG}svg"
+    values = texts(d.svg, VALUE_COLOR)
+    grads = texts(d.svg, GRAD_COLOR)
+    assert values[0] == "value (forward)" and grads[0] == "gradient (backward)"  # the legend
+    # the guide's "(Values)" circuit: -2 5 -4 + 3 * -12, and its "(Gradients)": -4 -4 3 + -4 * 1
+    assert sorted(values[1:]) == sorted(["x = -2", "y = 5", "q = 3", "z = -4", "-12"])
+    assert sorted(grads[1:]) == sorted(["-4", "-4", "-4", "3", "1"])
+    assert {"+", "*"} <= set(texts(d.svg))
+    assert d._repr_svg_() == d.svg
+    assert repr(d) == "<Diagram: 2 gates, 5 wires>"
+
+
+def test_layers_run_left_to_right_by_longest_path():
+    d = draw(guide_circuit())
+    x = {n.text: n.x for n in d.nodes if n.text}
+    assert x["x"] == x["y"] == x["z"] < x["+"] < x["*"]
+
+
+def test_text_is_escaped():
+    a = Unit(1.0, label='<a & "b">')
+    b = Unit(2.0, label="\x00ctrl")
+    out = a * b
+    out.label = "]]> </svg>"
+    out.backward()
+    d = draw(out)
+    svg = d.svg
+    ET.fromstring(svg.encode("utf-8"))  # still well-formed
+    assert '<a & "b">' in texts(svg)
+    assert "\ufffdctrl" in texts(svg)
+    assert "&lt;a &amp; " in d.dot and "<a &" not in d.dot
+
+
+def test_dot_lists_every_node_and_wire():
+    d = draw(guide_circuit())
+    dot = d.dot
+    assert dot.startswith("digraph circuit {") and dot.rstrip().endswith("}")
+    assert dot.count("->") == 5 and "rankdir=LR" in dot
+    assert f'<font color="{VALUE_COLOR}">q = 3</font><br/><font color="{GRAD_COLOR}">-4</font>' in dot
+
+
+def test_save_is_atomic_and_chooses_the_format_by_extension(tmp_path):
+    d = draw(guide_circuit())
+    svg_path = d.save(tmp_path / "c.svg")
+    dot_path = d.save(tmp_path / "c.dot")
+    assert open(svg_path).read() == d.svg and open(dot_path).read() == d.dot
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.dot", "c.svg"]  # no temporary left behind
+    with pytest.raises(ValueError, match="expected .svg or .dot"):
+        d.save(tmp_path / "c.png")
+
+
+def test_draw_a_neuron_a_leaf_and_refuses_big_or_wrong_input():
+    a, b, c, x, y = (Unit(v, label=n) for v, n in zip([1, 2, -3, -1, 3], "abcxy"))
+    s = sigmoid(a * x + b * y + c)
+    s.backward()
+    svg = draw(s).svg
+    assert "0.8808" in texts(svg, VALUE_COLOR) and "sig" in texts(svg)
+    assert "-0.105" in texts(svg, GRAD_COLOR)
+    leaf = Unit(4.0, label="w")
+    assert "w = 4" in texts(draw(leaf).svg, VALUE_COLOR)
+    assert s._repr_svg_().startswith("<?xml")
+    with pytest.raises(TypeError, match="expected the circuit's output Unit"):
+        draw(3.0)
+    u = Unit(0.0)
+    for _ in range(30):
+        u = u + 1.0
+    with pytest.raises(ValueError, match="max_nodes=10"):
+        draw(u, max_nodes=10)
