@@ -104,9 +104,14 @@ class Diagram:
             curve = f"M{x0:.1f},{y0:.1f} C{mx:.1f},{y0:.1f} {mx:.1f},{y1:.1f} {x1:.1f},{y1:.1f}"
             out.append(f'<path d="{curve}"/>')
         out.append("</g>")
-        for e in self.edges:  # labels at the middle of each wire: value above, gradient below
+        labelled = set()
+        for e in self.edges:  # one label per wire, near its start, before a branching wire forks
+            if id(e.src) in labelled:
+                continue
+            labelled.add(id(e.src))
+            fans = sum(f.src is e.src for f in self.edges) > 1
             x0, y0, x1, y1 = e.src.x + e.src.w / 2, e.src.y, e.dst.x - e.dst.w / 2, e.dst.y
-            mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+            mx, my = (x0 + 28, y0) if fans else (x0 + 0.3 * (x1 - x0), y0 + 0.1 * (y1 - y0))
             out.append(f'<text x="{mx:.1f}" y="{my - 5:.1f}" text-anchor="middle" '
                        f'fill="{VALUE_COLOR}">{_text(e.value)}</text>')
             out.append(f'<text x="{mx:.1f}" y="{my + 14:.1f}" text-anchor="middle" '
@@ -183,6 +188,14 @@ def draw(out, title=None, max_nodes=400):
             edges += [_Edge(node_of[id(v)], node, v) for v in u._gate.inputs]
         node_of[id(u)] = node
         nodes.append(node)
+    # an input sits just left of its first reader (as in the guide's drawings), so no wire crosses a gate
+    first_reader = {}
+    for e in edges:
+        if e.src.kind == "input":
+            first_reader[id(e.src)] = min(first_reader.get(id(e.src), e.dst.layer), e.dst.layer)
+    for n in nodes:
+        if id(n) in first_reader:
+            n.layer = first_reader[id(n)] - 1
     end = _Node("out", "output", "")
     end.w = 8.0
     end.layer = node_of[id(out)].layer + 1
