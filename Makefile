@@ -21,7 +21,8 @@ demo: $(STAMP)
 	$(BIN)/hackgrad train --data mnist --model mlp --epochs 3 --out runs/mnist
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2
+	# one BLAS thread per test worker: two workers on two cores, no oversubscription
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,4 +1,4 @@
-"""Nonlinearity layers: the module forms of `nn.functional`'s activations, plus `Maxout`, which learns its own."""
+"""Nonlinearity layers: `nn.functional`'s activations as modules, and `Maxout`, which learns its own."""
 
 import math
 
@@ -84,7 +84,8 @@ class Maxout(Module):
     pieces. Initialised like `Linear`; `rng` or `seed` as there.
     """
 
-    def __init__(self, in_features, out_features, pieces=2, bias=True, dtype=np.float32, *, rng=None, seed=None):
+    def __init__(self, in_features, out_features, pieces=2, bias=True, dtype=np.float32, *, rng=None,
+                 seed=None):
         super().__init__()
         if not isinstance(pieces, (int, np.integer)) or pieces < 1:
             raise ValueError(f"Maxout: pieces must be a positive integer, got {pieces!r}")

@@ -1,4 +1,4 @@
-"""Containers: `Sequential` (a chain of layers), `ModuleList` and `ModuleDict` (layers held for a model to use).
+"""Containers: `Sequential` (a chain of layers), `ModuleList` and `ModuleDict` (layers kept for a model).
 
 Each child is stored as an attribute named by its position ("0", "1", ...) or key, so `Module`'s attribute
 walk finds it and `state_dict` keys come out as PyTorch writes them: `0.weight`, `1.running_mean`, ...
@@ -50,16 +50,17 @@ class _Indexed(Module):
         try:
             return items[index]
         except (IndexError, TypeError):
-            raise IndexError(f"{type(self).__name__}: index {index!r} is out of range for {len(items)} modules") \
-                from None
+            raise self._out_of_range(index, len(items)) from None
+
+    def _out_of_range(self, index, n):
+        return IndexError(f"{type(self).__name__}: index {index!r} is out of range for {n} modules")
 
     def __setitem__(self, index, module):
         items = self._items()
         try:
             items[index] = module
         except (IndexError, TypeError):
-            raise IndexError(f"{type(self).__name__}: index {index!r} is out of range for {len(items)} modules") \
-                from None
+            raise self._out_of_range(index, len(items)) from None
         self._reset(items)
 
     def append(self, module):
@@ -118,7 +119,7 @@ class ModuleList(_Indexed):
 def _check_key(owner, key):
     name = type(owner).__name__
     if not isinstance(key, str) or not key or "." in key or key.startswith("_") or key == "training":
-        raise KeyError(f"{name}: key {key!r} must be a non-empty string without '.' that does not start with '_'")
+        raise KeyError(f"{name}: key {key!r} must be a non-empty string without '.', not starting with '_'")
     if hasattr(type(owner), key):
         raise KeyError(f"{name}: key {key!r} would hide the method or attribute {name}.{key}")
 

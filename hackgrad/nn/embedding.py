@@ -17,7 +17,9 @@ class Embedding(Module):
     zero and is never updated by gradients. `rng` (Generator or int) or `seed` makes the draw reproducible.
     """
 
-    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, dtype=np.float32, *, rng=None, seed=None):
+    def __init__(
+        self, num_embeddings, embedding_dim, padding_idx=None, dtype=np.float32, *, rng=None, seed=None
+    ):
         super().__init__()
         for name, n in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
@@ -26,7 +28,8 @@ class Embedding(Module):
         if padding_idx is not None:
             if not -self.num_embeddings <= padding_idx < self.num_embeddings:
                 raise ValueError(
-                    f"Embedding: padding_idx {padding_idx} is out of range for num_embeddings={self.num_embeddings}"
+                    f"Embedding: padding_idx {padding_idx} is out of range for "
+                    f"num_embeddings={self.num_embeddings}"
                 )
             padding_idx %= self.num_embeddings
         self.padding_idx = padding_idx

@@ -21,7 +21,7 @@ __all__ = [
 
 
 def make_rng(rng=None, seed=None):
-    """A `numpy.random.Generator` from `rng` (a Generator or an int seed) or `seed`; fresh entropy if neither."""
+    """A `numpy.random.Generator` from `rng` (a Generator or int seed) or `seed`; fresh entropy if neither."""
     if rng is not None and seed is not None:
         raise ValueError("pass either rng or seed, not both")
     if rng is None:
@@ -77,7 +77,7 @@ def _fans(t):
     """(fan_in, fan_out) of a weight shaped (out, in, *kernel), PyTorch's layout."""
     shape = _array(t).shape
     if len(shape) < 2:
-        raise ValueError(f"init: fan in and fan out need a weight with at least 2 dimensions, got shape {shape}")
+        raise ValueError(f"init: fan in and fan out need at least 2 dimensions, got shape {shape}")
     receptive = math.prod(shape[2:])
     return shape[1] * receptive, shape[0] * receptive
 
@@ -129,7 +129,7 @@ def _kaiming_std(t, a, mode, nonlinearity):
 
 
 def kaiming_uniform_(t, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, rng=None, seed=None):
-    """U(-bound, bound) with bound = sqrt(3) * gain / sqrt(fan) (He et al., 2015); `a` is leaky_relu's slope."""
+    """U(-bound, bound), bound = sqrt(3) * gain / sqrt(fan) (He et al., 2015); `a` is leaky_relu's slope."""
     bound = math.sqrt(3.0) * _kaiming_std(t, a, mode, nonlinearity)
     return uniform_(t, -bound, bound, rng=rng, seed=seed)
 
@@ -140,7 +140,7 @@ def kaiming_normal_(t, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, rng=N
 
 
 def orthogonal_(t, gain=1.0, *, rng=None, seed=None):
-    """A (semi-)orthogonal matrix times `gain`, from the QR decomposition of a Gaussian (Saxe et al., 2013)."""
+    """A (semi-)orthogonal matrix times `gain`, from the QR of a Gaussian matrix (Saxe et al., 2013)."""
     arr = _array(t)
     if arr.ndim < 2:
         raise ValueError(f"orthogonal_: need at least 2 dimensions, got shape {arr.shape}")

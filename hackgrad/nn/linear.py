@@ -20,7 +20,7 @@ class Linear(Module):
     Initialised like PyTorch: weight ~ U(-1/sqrt(in), 1/sqrt(in)) (kaiming_uniform_ with a=sqrt(5)) and the
     same range for the bias. For deep ReLU stacks He initialisation keeps activations' scale better:
     `nn.init.kaiming_normal_(layer.weight, nonlinearity="relu", rng=rng)`.
-    `rng` (a Generator or int seed) or `seed` makes the draw reproducible; with neither, fresh entropy is used.
+    `rng` (a Generator or int seed) or `seed` makes the draw reproducible; with neither, fresh entropy.
     """
 
     def __init__(self, in_features, out_features, bias=True, dtype=np.float32, *, rng=None, seed=None):
@@ -59,7 +59,8 @@ class Linear(Module):
         )
 
     def extra_repr(self):
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        bias = self.bias is not None
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={bias}"
 
 
 class Flatten(Module):
@@ -76,7 +77,7 @@ class Flatten(Module):
         start, end = self.start_dim % x.ndim, self.end_dim % x.ndim
         if not (-x.ndim <= self.start_dim < x.ndim and -x.ndim <= self.end_dim < x.ndim) or start > end:
             raise ValueError(
-                f"{self!r}: cannot flatten dims {self.start_dim}..{self.end_dim} of an input of shape {x.shape}"
+                f"{self!r}: cannot flatten dims {self.start_dim}..{self.end_dim} of an input shaped {x.shape}"
             )
         shape = x.shape[:start] + (math.prod(x.shape[start:end + 1]),) + x.shape[end + 1:]
         return x if shape == x.shape else ops.Reshape.apply(x, shape=shape)

@@ -6,7 +6,8 @@ from hackgrad.nn.module import Module
 
 __all__ = [
     "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "BCELoss", "HingeLoss", "SquaredHingeLoss",
-    "WestonWatkinsLoss", "CrammerSingerLoss", "MultiMarginLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss",
+    "WestonWatkinsLoss", "CrammerSingerLoss", "MultiMarginLoss", "MSELoss", "L1Loss", "HuberLoss",
+    "SmoothL1Loss",
 ]
 
 

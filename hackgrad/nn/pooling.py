@@ -1,4 +1,4 @@
-"""Pooling layers: `MaxPool2d` and `AvgPool2d`, each summarising every window of an NCHW image by one number."""
+"""Pooling layers: `MaxPool2d` and `AvgPool2d` summarise every window of an NCHW image by one number."""
 
 from hackgrad.autograd import ops
 from hackgrad.nn.functional.pooling import avg_pool2d, max_pool2d
@@ -21,7 +21,8 @@ class MaxPool2d(Module):
         return max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, _layer=repr(self))
 
     def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, dilation={self.dilation}"
+        s = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return s + f", dilation={self.dilation}"
 
 
 class AvgPool2d(Module):
@@ -36,7 +37,9 @@ class AvgPool2d(Module):
         self.count_include_pad = bool(count_include_pad)
 
     def forward(self, x):
-        return avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.count_include_pad, _layer=repr(self))
+        return avg_pool2d(
+            x, self.kernel_size, self.stride, self.padding, self.count_include_pad, _layer=repr(self)
+        )
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

@@ -2,9 +2,10 @@
 sequences (stacked, optionally bidirectional) and `RNNCell`, `LSTMCell`, `GRUCell` for one step.
 
 Parameters are named and shaped exactly as in PyTorch (`weight_ih_l0` (G*H, I), `weight_hh_l0` (G*H, H),
-`bias_ih_l0`, `bias_hh_l0`, `..._reverse` for the backward direction; gate order i, f, g, o for LSTM and r, z, n
-for GRU), so weights move between the libraries as a dict of arrays. Each layer and direction is one op with a
-hand-written backward (hackgrad/nn/recurrent_ops.py); this file wires layers, directions and states together.
+`bias_ih_l0`, `bias_hh_l0`, `..._reverse` for the backward direction; gate order i, f, g, o for LSTM and
+r, z, n for GRU), so weights move between the libraries as a dict of arrays. Each layer and direction is one
+op with a hand-written backward (hackgrad/nn/recurrent_ops.py); this file wires layers, directions and states
+together.
 """
 
 import math
@@ -22,8 +23,9 @@ from hackgrad.nn.recurrent_ops import GRULayer, LSTMLayer, RNNLayer
 __all__ = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
 
 
-def _tensor(x):
-    return x if isinstance(x, Tensor) else Tensor(x)
+def _tensor(x, dtype):
+    """A tensor as it is; an array or list as a tensor of the layer's dtype."""
+    return x if isinstance(x, Tensor) else Tensor(x, dtype=dtype)
 
 
 def _positive_int(layer, name, n):
@@ -48,7 +50,7 @@ def _reset_uniform(module, hidden_size, rng, seed):
 
 
 def _check_state(layer, name, state, shape, dtype):
-    state = _tensor(state)
+    state = _tensor(state, dtype)
     if state.shape != shape:
         raise ValueError(f"{layer}: expected {name} of shape {shape}, got {state.shape}")
     if state.dtype != dtype:
@@ -61,8 +63,20 @@ class _RNNBase(Module):
 
     gates = 1  # weight rows per hidden unit: 1 (RNN), 3 (GRU), 4 (LSTM)
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, dtype=np.float32, *, rng=None, seed=None):
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        dtype=np.float32,
+        *,
+        rng=None,
+        seed=None,
+    ):
         super().__init__()
         name = type(self).__name__
         self.input_size = _positive_int(name, "input_size", input_size)
@@ -77,9 +91,14 @@ class _RNNBase(Module):
         for layer in range(self.num_layers):
             for suffix in ("", "_reverse")[: self.num_directions]:
                 in_size = self.input_size if layer == 0 else H * self.num_directions
-                shapes = {f"weight_ih_l{layer}{suffix}": (G * H, in_size), f"weight_hh_l{layer}{suffix}": (G * H, H)}
+                shapes = {
+                    f"weight_ih_l{layer}{suffix}": (G * H, in_size),
+                    f"weight_hh_l{layer}{suffix}": (G * H, H),
+                }
                 if self.bias:
-                    shapes.update({f"bias_ih_l{layer}{suffix}": (G * H,), f"bias_hh_l{layer}{suffix}": (G * H,)})
+                    shapes.update(
+                        {f"bias_ih_l{layer}{suffix}": (G * H,), f"bias_hh_l{layer}{suffix}": (G * H,)}
+                    )
                 for pname, shape in shapes.items():
                     setattr(self, pname, Parameter(np.empty(shape, dtype=dtype)))
                 self._names.append(tuple(shapes))
@@ -97,19 +116,27 @@ class _RNNBase(Module):
         raise NotImplementedError  # pragma: no cover - per subclass
 
     def _zeros(self, batch, dtype):
-        return Tensor._make(np.zeros((self.num_layers * self.num_directions, batch, self.hidden_size), dtype=dtype))
+        return Tensor._make(
+            np.zeros((self.num_layers * self.num_directions, batch, self.hidden_size), dtype=dtype)
+        )
 
     def forward(self, input, hx=None):
         layer = repr(self)
-        x = _tensor(input)
+        x = _tensor(input, self.weight_ih_l0.dtype)
         axes = "(batch, seq_len, input_size)" if self.batch_first else "(seq_len, batch, input_size)"
         if x.ndim != 3 or x.shape[2] != self.input_size:
-            raise ValueError(f"{layer}: expected input of shape {axes} with input_size={self.input_size}, got {x.shape}")
+            raise ValueError(
+                f"{layer}: expected input of shape {axes} with input_size={self.input_size}, got {x.shape}"
+            )
         if 0 in x.shape[:2]:
-            raise ValueError(f"{layer}: expected a non-empty sequence and batch, got input of shape {x.shape}")
+            raise ValueError(
+                f"{layer}: expected a non-empty sequence and batch, got input of shape {x.shape}"
+            )
         dtype = self.weight_ih_l0.dtype
         if x.dtype != dtype:
-            raise TypeError(f"{layer}: input dtype {x.dtype} differs from the weights' {dtype}; cast one with .astype()")
+            raise TypeError(
+                f"{layer}: input dtype {x.dtype} differs from the weights' {dtype}; cast one with .astype()"
+            )
         if self.batch_first:
             x = ops.Transpose.apply(x, axes=(1, 0, 2))
         T, B = x.shape[:2]
@@ -165,17 +192,40 @@ def _split_sequence(packed, T, reverse):
 class RNN(_RNNBase):
     """Elman RNN: h_t = tanh(x_t W_ih.T + b_ih + h_{t-1} W_hh.T + b_hh) (or relu), stacked num_layers deep.
 
-    forward(input (T, B, input_size) [or (B, T, ...) with batch_first], h_0 (layers*directions, B, H) optional)
+    forward(input (T, B, input_size) [(B, T, ...) with batch_first], h_0 (layers*directions, B, H) optional)
     -> output (T, B, directions*H), h_n (layers*directions, B, H).
     """
 
     gates = 1
 
-    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, dtype=np.float32, *, rng=None, seed=None):
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        nonlinearity="tanh",
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        dtype=np.float32,
+        *,
+        rng=None,
+        seed=None,
+    ):
         self.nonlinearity = _check_nonlinearity("RNN", nonlinearity)
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, dtype,
-                         rng=rng, seed=seed)
+        super().__init__(
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            dtype,
+            rng=rng,
+            seed=seed,
+        )
 
     def _layer_op(self, x, h0, c0, params, reverse):
         seq = RNNLayer.apply(x, h0, *params, reverse=reverse, nonlinearity=self.nonlinearity)
@@ -187,8 +237,8 @@ class RNN(_RNNBase):
 
 
 class GRU(_RNNBase):
-    """Gated recurrent unit, PyTorch's formula: r, z = sigmoid(...), n = tanh(x W_in.T + b_in + r (h W_hn.T + b_hn)),
-    h_t = (1 - z) n + z h_{t-1}. Same call as `RNN`."""
+    """Gated recurrent unit, PyTorch's formula: r, z = sigmoid(...),
+    n = tanh(x W_in.T + b_in + r (h W_hn.T + b_hn)), h_t = (1 - z) n + z h_{t-1}. Same call as `RNN`."""
 
     gates = 3
 
@@ -198,7 +248,7 @@ class GRU(_RNNBase):
 
 
 class LSTM(_RNNBase):
-    """Long short-term memory: i, f, o = sigmoid(...), g = tanh(...), c_t = f c_{t-1} + i g, h_t = o tanh(c_t).
+    """Long short-term memory: i, f, o = sigmoid(.), g = tanh(.), c_t = f c_{t-1} + i g, h_t = o tanh(c_t).
 
     forward(input (T, B, input_size), (h_0, c_0) optional, each (layers*directions, B, H))
     -> output (T, B, directions*H), (h_n, c_n).
@@ -212,7 +262,9 @@ class LSTM(_RNNBase):
             return self._zeros(batch, dtype), self._zeros(batch, dtype)
         if not isinstance(hx, (tuple, list)) or len(hx) != 2:
             raise TypeError(f"{layer}: the initial state must be a pair (h_0, c_0), got {type(hx).__name__}")
-        return _check_state(layer, "h_0", hx[0], shape, dtype), _check_state(layer, "c_0", hx[1], shape, dtype)
+        return _check_state(layer, "h_0", hx[0], shape, dtype), _check_state(
+            layer, "c_0", hx[1], shape, dtype
+        )
 
     def _layer_op(self, x, h0, c0, params, reverse):
         T = x.shape[0]
@@ -247,15 +299,18 @@ class _CellBase(Module):
         return ps + [self.bias_ih, self.bias_hh] if self.bias else ps
 
     def _step_input(self, x, hx, n_states):
-        """x as a one-step sequence (1, B, I) and the states as (B, H); an unbatched (I,) input is a batch of 1."""
+        """x as a one-step sequence (1, B, I), the states as (B, H); an unbatched (I,) input is batch 1."""
         layer = repr(self)
-        x = _tensor(x)
+        x = _tensor(x, self.weight_ih.dtype)
         if x.ndim not in (1, 2) or x.shape[-1] != self.input_size:
             raise ValueError(
-                f"{layer}: expected input of shape (batch, {self.input_size}) or ({self.input_size},), got {x.shape}"
+                f"{layer}: expected input of shape (batch, {self.input_size}) or ({self.input_size},), "
+                f"got {x.shape}"
             )
         if x.dtype != self.weight_ih.dtype:
-            raise TypeError(f"{layer}: input dtype {x.dtype} differs from the weights' {self.weight_ih.dtype}")
+            raise TypeError(
+                f"{layer}: input dtype {x.dtype} differs from the weights' {self.weight_ih.dtype}"
+            )
         unbatched = x.ndim == 1
         B = 1 if unbatched else x.shape[0]
         state_shape = (self.hidden_size,) if unbatched else (B, self.hidden_size)
@@ -267,7 +322,9 @@ class _CellBase(Module):
                 raise TypeError(f"{layer}: the state must be a pair (h, c), got {type(hx).__name__}")
             names = ("h", "c")
             states = [
-                ops.Reshape.apply(_check_state(layer, names[i], s, state_shape, x.dtype), shape=(B, self.hidden_size))
+                ops.Reshape.apply(
+                    _check_state(layer, names[i], s, state_shape, x.dtype), shape=(B, self.hidden_size)
+                )
                 for i, s in enumerate(given)
             ]
         return ops.Reshape.apply(x, shape=(1, B, self.input_size)), states, unbatched
@@ -282,8 +339,17 @@ class _CellBase(Module):
 class RNNCell(_CellBase):
     """h' = tanh(x W_ih.T + b_ih + h W_hh.T + b_hh) (or relu). forward(x (B, I), h (B, H) optional) -> h'."""
 
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", dtype=np.float32, *, rng=None,
-                 seed=None):
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        bias=True,
+        nonlinearity="tanh",
+        dtype=np.float32,
+        *,
+        rng=None,
+        seed=None,
+    ):
         self.nonlinearity = _check_nonlinearity("RNNCell", nonlinearity)
         super().__init__(input_size, hidden_size, bias, dtype, rng=rng, seed=seed)
 

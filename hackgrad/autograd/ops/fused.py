@@ -102,7 +102,7 @@ class SigmoidCrossEntropy(Function):
         y, pw = self.target, self.pos_weight
         self.x = x
         self.scale = 1 if pw is None else 1 + (pw - 1) * y
-        loss = (1 - y) * x + self.scale * np.logaddexp(0, -x)  # logaddexp(0, -x) = softplus(-x), overflow-free
+        loss = (1 - y) * x + self.scale * np.logaddexp(0, -x)  # softplus(-x) that never overflows
         return loss if self.weight is None else loss * self.weight
 
     def backward(self, dloss):

@@ -46,7 +46,7 @@ def maxout(x, pieces):
 
 
 def linear(x, weight, bias=None):
-    """x @ weight.T + bias, with weight shaped (out_features, in_features) as in PyTorch; x: (*, in_features)."""
+    """x @ weight.T + bias, weight shaped (out_features, in_features) as in PyTorch; x: (*, in_features)."""
     x = _tensor(x)
     if weight.ndim != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape {weight.shape}")
@@ -77,15 +77,16 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected an input of shape (N, C, *), got {x.shape}")
     channels = x.shape[1]
-    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
+    vectors = {"weight": weight, "bias": bias, "running_mean": running_mean, "running_var": running_var}
+    for name, t in vectors.items():
         if t is not None and np.shape(t) != (channels,):
-            raise ValueError(f"batch_norm: {name} has shape {np.shape(t)}, expected ({channels},) for input {x.shape}")
+            raise ValueError(f"batch_norm: {name} is {np.shape(t)}, expected ({channels},) for {x.shape}")
     if training:
         axes = (0,) + tuple(range(2, x.ndim))
         n = x.size // channels
         if n < 2:
             raise ValueError(
-                f"batch_norm: expected more than 1 value per channel when training, got input of shape {x.shape}"
+                f"batch_norm: expected more than 1 value per channel when training, got input shape {x.shape}"
             )
         mean = x.data.mean(axis=axes)
         var = x.data.var(axis=axes)

@@ -10,12 +10,13 @@ from hackgrad.autograd.tensor import Tensor
 __all__ = ["conv2d"]
 
 
-def _tensor(x):
-    return x if isinstance(x, Tensor) else Tensor(x)
+def _tensor(x, dtype=None):
+    """A tensor as it is; an array or list as a tensor (of `dtype`, e.g. the weight's, when given)."""
+    return x if isinstance(x, Tensor) else Tensor(x, dtype=dtype)
 
 
 def _batched(x, layer, what):
-    """Accept (N, C, H, W) or one unbatched image (C, H, W); returns (x as 4-D, whether a batch axis was added)."""
+    """Accept (N, C, H, W) or one unbatched image (C, H, W): (x as 4-D, whether a batch axis was added)."""
     if x.ndim == 3:
         return ops.Reshape.apply(x, shape=(1, *x.shape)), True
     if x.ndim != 4:
@@ -29,25 +30,34 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     `padding` is an int, a pair (height, width), 'valid' (none) or 'same' (output as large as the input;
     stride 1 only). Output: (N, F, OH, OW) with OH = floor((H + 2*ph - dilation*(kh-1) - 1) / stride) + 1.
     """
-    x, w = _tensor(input), _tensor(weight)
+    w = _tensor(weight)
+    x = _tensor(input, w.dtype if w.dtype.kind == "f" else None)
     layer = _layer or "conv2d"
     if w.ndim != 4:
-        raise ValueError(f"{layer}: weight must have shape (out_channels, in_channels/groups, kh, kw), got {w.shape}")
+        raise ValueError(
+            f"{layer}: weight must have shape (out_channels, in_channels/groups, kh, kw), got {w.shape}"
+        )
     F, Cg, kh, kw = w.shape
     if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1 or F % groups:
         raise ValueError(f"{layer}: groups must be a positive int dividing out_channels={F}, got {groups!r}")
     x, added = _batched(x, layer, f"(N, {Cg * groups}, H, W)")
     if x.shape[1] != Cg * groups:
         raise ValueError(
-            f"{layer}: expected input of shape (N, {Cg * groups}, H, W) ({Cg * groups} channels), got {x.shape}"
+            f"{layer}: expected input of shape (N, {Cg * groups}, H, W) ({Cg * groups} channels), "
+            f"got {x.shape}"
         )
     if x.dtype != w.dtype:
-        raise TypeError(f"{layer}: input dtype {x.dtype} differs from weight dtype {w.dtype}; cast one with .astype()")
+        raise TypeError(
+            f"{layer}: input dtype {x.dtype} differs from weight dtype {w.dtype}; cast one with .astype()"
+        )
     stride = ops.pair(stride, "stride", layer)
     dilation = ops.pair(dilation, "dilation", layer)
     pads = ops.conv_padding(padding, (kh, kw), dilation, stride, layer)
     H, W = x.shape[2:]
-    for size, k, d, before, after, axis in ((H, kh, dilation[0], *pads[:2], "height"), (W, kw, dilation[1], *pads[2:], "width")):
+    for size, k, d, before, after, axis in (
+        (H, kh, dilation[0], *pads[:2], "height"),
+        (W, kw, dilation[1], *pads[2:], "width"),
+    ):
         if size + before + after < d * (k - 1) + 1:
             raise ValueError(
                 f"{layer}: the kernel ({kh}x{kw}, dilation {dilation}) is larger than the padded input "
@@ -55,7 +65,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
             )
     inputs = (x, w)
     if bias is not None:
-        b = _tensor(bias)
+        b = _tensor(bias, w.dtype)
         if b.shape != (F,):
             raise ValueError(f"{layer}: bias must have shape ({F},), got {b.shape}")
         inputs = (x, w, b)

@@ -28,7 +28,9 @@ class Embedding(Function):
             keep = idx != self.padding_idx
             idx, dy = idx[keep], dy[keep]
         dweight = np.zeros(V * D, dtype=dy.dtype)
-        flat = (idx[:, None] * D + np.arange(D)).reshape(-1)  # element k*D + d of the flat table is weight[k, d]
+        flat = (idx[:, None] * D + np.arange(D)).reshape(
+            -1
+        )  # element k*D + d of the flat table is weight[k, d]
         np.add.at(dweight, flat, dy.reshape(-1))
         return (dweight.reshape(V, D),)
 
@@ -50,7 +52,9 @@ def embedding(input, weight, padding_idx=None, *, _layer=None):
         lo, hi = idx.min(), idx.max()
         if lo < 0 or hi >= V:
             bad = lo if lo < 0 else hi
-            raise IndexError(f"{layer}: index {bad} is out of range for num_embeddings={V} (valid: 0..{V - 1})")
+            raise IndexError(
+                f"{layer}: index {bad} is out of range for num_embeddings={V} (valid: 0..{V - 1})"
+            )
     if padding_idx is not None:
         if not -V <= padding_idx < V:
             raise ValueError(f"{layer}: padding_idx {padding_idx} is out of range for num_embeddings={V}")

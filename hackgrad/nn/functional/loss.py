@@ -61,7 +61,7 @@ def _class_labels(name, x, target, ignore_index=None):
             "convert labels with .astype(int)"
         )
     if t.shape != expected:
-        raise ValueError(f"{name}: input of shape {x.shape} needs a target of shape {expected}, got {t.shape}")
+        raise ValueError(f"{name}: input shape {x.shape} needs a target of shape {expected}, got {t.shape}")
     n_classes = x.shape[1]
     if t.size and (t.min() < 0 or t.max() >= n_classes):  # two cheap reductions settle the usual case
         valid = t if ignore_index is None else t[t != ignore_index]
@@ -158,7 +158,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     _check_reduction("nll_loss", reduction)
     x = _tensor(input)
     if x.ndim < 2:
-        raise ValueError(f"nll_loss: input must be (N, C) or (N, C, *) log-probabilities, got shape {x.shape}")
+        raise ValueError(f"nll_loss: input must be (N, C) or (N, C, *) log-probabilities, got {x.shape}")
     t = _class_labels("nll_loss", x, target, ignore_index).reshape(-1)
     w = _class_weight("nll_loss", weight, x.shape[1], x.dtype)
     keep = t != ignore_index
@@ -184,7 +184,8 @@ def _broadcast_const(name, what, value, shape, dtype):
         if np.broadcast_shapes(arr.shape, shape) != shape:
             raise ValueError
     except ValueError:
-        raise ValueError(f"{name}: {what} of shape {arr.shape} does not broadcast to the input's {shape}") from None
+        raise ValueError(f"{name}: {what} of shape {arr.shape} does not broadcast to the input's {shape}") \
+            from None
     return arr
 
 
@@ -227,7 +228,7 @@ class BinaryCrossEntropy(Function):
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
-    """Cross-entropy of probabilities `input` in [0, 1] (e.g. after sigmoid) against targets of the same shape.
+    """Cross-entropy of probabilities `input` in [0, 1] (e.g. after sigmoid) against same-shaped targets.
 
     Prefer binary_cross_entropy_with_logits on the scores: it stays exact where sigmoid saturates."""
     name = "binary_cross_entropy"
@@ -332,20 +333,20 @@ def weston_watkins_loss(input, target, margin=1.0, reduction="mean"):
     """Multiclass SVM (Weston & Watkins, 1999; cs231n's form): sum over j != y of max(0, s_j - s_y + margin).
 
     Not divided by the number of classes; PyTorch's multi_margin_loss is this divided by C."""
-    return _multiclass_hinge("weston_watkins_loss", input, target, "weston_watkins", margin, 1, None, reduction,
-                             False)
+    name = "weston_watkins_loss"
+    return _multiclass_hinge(name, input, target, "weston_watkins", margin, 1, None, reduction, False)
 
 
 def crammer_singer_loss(input, target, margin=1.0, reduction="mean"):
     """Multiclass SVM (Crammer & Singer, 2001): max(0, max over j != y of s_j - s_y + margin)."""
-    return _multiclass_hinge("crammer_singer_loss", input, target, "crammer_singer", margin, 1, None, reduction,
-                             False)
+    name = "crammer_singer_loss"
+    return _multiclass_hinge(name, input, target, "crammer_singer", margin, 1, None, reduction, False)
 
 
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="mean"):
-    """PyTorch's multi_margin_loss: weight[y] * sum over j != y of max(0, margin - s_y + s_j)**p, divided by C."""
-    return _multiclass_hinge("multi_margin_loss", input, target, "weston_watkins", margin, p, weight, reduction,
-                             True)
+    """PyTorch's multi_margin_loss: weight[y] * sum over j != y of max(0, margin - s_y + s_j)**p, over C."""
+    name = "multi_margin_loss"
+    return _multiclass_hinge(name, input, target, "weston_watkins", margin, p, weight, reduction, True)
 
 
 # --- regression losses -----------------------------------------------------------------------------------
@@ -385,7 +386,7 @@ def l1_loss(input, target, reduction="mean"):
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
-    """Squared error for |input - target| <= delta, linear beyond: robust to outliers (PyTorch's huber_loss)."""
+    """Squared error where |input - target| <= delta, linear beyond: robust to outliers (PyTorch's)."""
     _check_reduction("huber_loss", reduction)
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
@@ -393,7 +394,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
 
 
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
-    """huber_loss(delta=beta) / beta: |d| - beta/2 beyond beta, d**2 / (2 beta) inside (PyTorch's smooth_l1_loss)."""
+    """huber_loss(delta=beta) / beta: |d| - beta/2 beyond beta, d**2 / (2 beta) inside (PyTorch's)."""
     _check_reduction("smooth_l1_loss", reduction)
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")

@@ -16,12 +16,18 @@ def _pool_args(x, kernel_size, stride, padding, dilation, layer):
     dilation = ops.pair(dilation, "dilation", layer)
     for p, k, axis in zip(padding, kernel, ("height", "width")):
         if p > k // 2:  # a window of padding alone would have no value to pool
-            raise ValueError(f"{layer}: padding ({p}) must be at most half the kernel size ({k}) along the {axis}")
+            raise ValueError(
+                f"{layer}: padding ({p}) must be at most half the kernel size ({k}) along the {axis}"
+            )
     H, W = x.shape[2:]
-    for size, k, d, p, axis in ((H, kernel[0], dilation[0], padding[0], "height"), (W, kernel[1], dilation[1], padding[1], "width")):
+    for size, k, d, p, axis in (
+        (H, kernel[0], dilation[0], padding[0], "height"),
+        (W, kernel[1], dilation[1], padding[1], "width"),
+    ):
         if size + 2 * p < d * (k - 1) + 1:
             raise ValueError(
-                f"{layer}: the window ({kernel[0]}x{kernel[1]}) is larger than the padded input along the {axis}; "
+                f"{layer}: the window ({kernel[0]}x{kernel[1]}) is larger than the padded input "
+                f"along the {axis}; "
                 f"input shape {x.shape}"
             )
     return dict(kernel=kernel, stride=stride, padding=padding, dilation=dilation)

@@ -49,7 +49,7 @@ def l1_penalty(params, alpha=1.0):
 
 
 class GroupNorms(Function):
-    """y_g = ||w_g||_2 for each group g (the values along `axis`);  dy_g/dw_g = w_g / ||w_g||, 0 for a zero group
+    """y_g = ||w_g||_2 per group g (the values along `axis`);  dy_g/dw_g = w_g / ||w_g||, 0 for a zero group
 
     (the norm has a kink at zero, where 0 is a valid subgradient; w / ||w|| would be 0/0)."""
 
