@@ -17,7 +17,6 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import _common  # noqa: E402
-from lstm import peak_memory  # noqa: E402
 
 BATCH, LR, TARGET = 64, 0.01, 0.35
 
@@ -99,11 +98,11 @@ def main():
     if args.memory:
         if args.memory == "torch":
             torch = _common.torch_or_none(args.threads)
-            return print(json.dumps(peak_memory(lambda: torch_run(X, y, torch), "torch")))
+            return print(json.dumps(_common.peak_memory(lambda: torch_run(X, y, torch), "torch")))
         import hackgrad.nn  # noqa: F401  (imports are not part of the figure)
         import hackgrad.optim  # noqa: F401
 
-        return print(json.dumps(peak_memory(lambda: hackgrad_run(X, y), "hackgrad")))
+        return print(json.dumps(_common.peak_memory(lambda: hackgrad_run(X, y), "hackgrad")))
     torch = _common.torch_or_none(args.threads)
     runs = [("hackgrad", hackgrad_run(X, y))]
     if torch is not None:

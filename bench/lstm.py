@@ -102,11 +102,11 @@ def main():
     if args.memory:
         if args.memory == "torch":
             torch = _common.torch_or_none(args.threads)
-            return print(json.dumps(peak_memory(lambda: torch_run(data, torch), "torch")))
+            return print(json.dumps(_common.peak_memory(lambda: torch_run(data, torch), "torch")))
         import hackgrad.nn  # noqa: F401  (imports are not part of the figure)
         import hackgrad.optim  # noqa: F401
 
-        return print(json.dumps(peak_memory(lambda: hackgrad_run(data), "hackgrad")))
+        return print(json.dumps(_common.peak_memory(lambda: hackgrad_run(data), "hackgrad")))
     torch = _common.torch_or_none(args.threads)
     runs = [("hackgrad", hackgrad_run(data))]
     if torch is not None:
@@ -129,37 +129,6 @@ def main():
         result["target_hackgrad_over_torch"] = TARGET
     result["memory"] = {impl: child_memory(impl, args) for impl, _ in runs}
     print(json.dumps(result, indent=2))
-
-
-def peak_memory(build, impl):
-    """Peak resident memory of building the model and training it (a warm-up round, then a timed one), above
-    the resident memory after imports and data (Linux VmHWM, reset through /proc/self/clear_refs so that the
-    imports' own peak does not hide it; the ru_maxrss increase elsewhere)."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")  # resets the high-water mark to the current resident size
-        base = _status_kb("VmRSS")
-        run = build()
-        run()
-        run()
-        peak = _status_kb("VmHWM")
-        method = "VmHWM after clear_refs, minus VmRSS after imports (model + 2 rounds of training)"
-    except OSError:
-        base = _common.peak_rss_mb() * 1024
-        run = build()
-        run()
-        run()
-        peak = _common.peak_rss_mb() * 1024
-        method = "ru_maxrss increase over model + 2 rounds of training"
-    return {"impl": impl, "peak_increase_mb": round((peak - base) / 1024, 1), "method": method}
-
-
-def _status_kb(field):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise OSError(f"{field} not in /proc/self/status")
 
 
 def child_memory(impl, args):

@@ -11,7 +11,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import alternate, child_peak_memory, limit_threads, median_ratio, peak_rss_mb, torch_or_none  # noqa: E402
+from _common import alternate, child_peak_memory, limit_threads, median_ratio, peak_memory, torch_or_none  # noqa: E402
 
 limit_threads()
 import numpy as np  # noqa: E402
@@ -110,17 +110,13 @@ def numpy_epoch(X, y):
 
 def memory(impl):
     X, y = make_data()
-    base = peak_rss_mb()
-    if impl == "torch":
-        run = torch_epoch(X, y, torch_or_none())
-    elif impl == "numpy":
-        run = numpy_epoch(X, y)
-    else:
-        run = hackgrad_epoch(X, y)
-    base = max(base, peak_rss_mb())
-    run()
-    print(json.dumps({"impl": impl, "peak_rss_mb": round(peak_rss_mb(), 1),
-                      "training_increase_mb": round(peak_rss_mb() - base, 1)}))
+    torch = torch_or_none() if impl == "torch" else None
+    import hackgrad.nn  # noqa: F401  (imports are not part of the figure)
+    import hackgrad.optim  # noqa: F401
+
+    build = {"torch": lambda: torch_epoch(X, y, torch), "numpy": lambda: numpy_epoch(X, y),
+              "hackgrad": lambda: hackgrad_epoch(X, y)}[impl]
+    print(json.dumps(peak_memory(build, impl)))
 
 
 def main():

@@ -1,0 +1,132 @@
+"""The same hyperparameter search on a Dask LocalCluster with 1 and with 2 worker processes; prints JSON.
+
+Reports both wall times and the speedup (tasks are whole fold-trainings, coarse enough that scheduling
+overhead is small), checks that both runs produced identical numbers, and compares the search's best
+model and ensemble with hackgrad's default MLPClassifier and scikit-learn's default MLPClassifier on
+digits: cross-validated on the same 5 folds of the training split, and on a held-out test split.
+
+    python bench/search_dask.py                  # 18 configurations, folds 2 -> 5, epochs 15 -> 45
+    python bench/search_dask.py --n-configs 27   # a longer search (three rungs)
+"""
+
+import argparse
+import importlib
+import json
+import os
+import sys
+import time
+import warnings
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # one BLAS thread per process: the workers are the parallelism
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import numpy as np  # noqa: E402
+
+
+def _warm(client):
+    """Import the task code in every worker first, so neither timing counts interpreter start-up."""
+    for name in ("hackgrad.estimators", "hackgrad.search.cv", "hackgrad.nn", "hackgrad.optim"):
+        client.run(importlib.import_module, name)
+
+
+def timed_search(n_workers, search_kwargs, X, y):
+    from dask.distributed import Client, LocalCluster
+
+    from hackgrad.search import HalvingRandomSearch
+
+    with (
+        LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        client.wait_for_workers(n_workers)
+        _warm(client)
+        start = time.perf_counter()
+        search = HalvingRandomSearch(scheduler=client, **search_kwargs).fit(X, y)
+        return search, time.perf_counter() - start
+
+
+def numbers(search):
+    return [(r["id"], r["rung"], r["score"], r["log_loss"]) for r in search.leaderboard_.to_list()]
+
+
+def baselines(X_train, y_train, X_test, y_test, folds):
+    """5-fold CV (the search's folds) and held-out test accuracy of the two default MLPClassifiers."""
+    from sklearn.neural_network import MLPClassifier as SkMLP
+
+    from hackgrad.estimators import MLPClassifier
+
+    makers = {
+        "hackgrad_default": lambda: MLPClassifier(random_state=0),
+        "sklearn_default": lambda: SkMLP(random_state=0, max_iter=2000),
+    }
+    out = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name, make in makers.items():
+            cv = [make().fit(X_train[tr], y_train[tr]).score(X_train[va], y_train[va]) for tr, va in folds]
+            out[f"{name}_cv"] = round(float(np.mean(cv)), 4)
+            out[f"{name}_test"] = round(float(make().fit(X_train, y_train).score(X_test, y_test)), 4)
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-configs", type=int, default=18)
+    parser.add_argument("--min-epochs", type=int, default=15)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    from hackgrad.data import load_digits, train_test_split
+    from hackgrad.search.cv import folds_of
+
+    X, y = load_digits()
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, seed=args.seed)
+    kw = dict(
+        n_configs=args.n_configs,
+        folds=args.folds,
+        min_epochs=args.min_epochs,
+        top_k=3,
+        seed=args.seed,
+        quiet=True,
+    )
+    one, wall_1 = timed_search(1, kw, X_train, y_train)
+    two, wall_2 = timed_search(2, kw, X_train, y_train)
+    result = {
+        "bench": "search_dask",
+        "data": "digits",
+        "n_train": len(X_train),
+        "n_test": len(X_test),
+        "schedule": one.schedule_,
+        "cpus": len(os.sched_getaffinity(0)),
+        "wall_1_worker_s": round(wall_1, 2),
+        "wall_2_workers_s": round(wall_2, 2),
+        "speedup": round(wall_1 / wall_2, 3),
+        "identical_results": numbers(one) == numbers(two)
+        and bool(np.array_equal(one.predict_proba(X_test), two.predict_proba(X_test))),
+        "search_best_config": {
+            k: list(v) if isinstance(v, tuple) else v for k, v in two.best_params_.items()
+        },
+        "search_best_cv": round(two.best_score_, 4),
+        "search_best_test": round(float(two.best_estimator_.score(X_test, y_test)), 4),
+        "search_ensemble_test": round(float(two.ensemble_.score(X_test, y_test)), 4),
+    }
+    result.update(baselines(X_train, y_train, X_test, y_test, folds_of(y_train, args.folds, seed=args.seed)))
+    result["search_beats_defaults"] = bool(
+        result["search_best_cv"] > max(result["hackgrad_default_cv"], result["sklearn_default_cv"])
+        and result["search_ensemble_test"]
+        > max(result["hackgrad_default_test"], result["sklearn_default_test"])
+    )
+    print(json.dumps(result, indent=1))
+    return result
+
+
+if __name__ == "__main__":
+    main()
