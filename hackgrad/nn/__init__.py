@@ -1,6 +1,6 @@
 """Layers, losses and initialisers on the tensor engine, with PyTorch's names (`hackgrad.nn` ~ `torch.nn`)."""
 
-from hackgrad.nn import functional, init
+from hackgrad.nn import functional, init  # noqa: F401  (submodules as attributes, as in torch.nn)
 from hackgrad.nn.activation import *  # noqa: F401,F403
 from hackgrad.nn.batchnorm import *  # noqa: F401,F403
 from hackgrad.nn.containers import *  # noqa: F401,F403
@@ -9,8 +9,8 @@ from hackgrad.nn.dropout import *  # noqa: F401,F403
 from hackgrad.nn.embedding import *  # noqa: F401,F403
 from hackgrad.nn.linear import *  # noqa: F401,F403
 from hackgrad.nn.loss import *  # noqa: F401,F403
-from hackgrad.nn.module import Module
-from hackgrad.nn.parameter import Parameter
+from hackgrad.nn.module import Module  # noqa: F401
+from hackgrad.nn.parameter import Parameter  # noqa: F401
 from hackgrad.nn.pooling import *  # noqa: F401,F403
 from hackgrad.nn.recurrent import *  # noqa: F401,F403
 
