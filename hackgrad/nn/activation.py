@@ -100,7 +100,7 @@ class Maxout(Module):
             init.uniform_(self.bias, -bound, bound, rng=rng)
 
     def forward(self, x):
-        x = _tensor(x)
+        x = _tensor(x, self.weight.dtype)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"{self!r}: expected input of shape (*, {self.in_features}), got {x.shape}")
         return F.maxout(F.linear(x, self.weight, self.bias), self.pieces)

@@ -48,12 +48,12 @@ class _BatchNorm(Module):
             self.num_batches_tracked = np.array(0, dtype=np.int64)
 
     def forward(self, x):
-        x = _tensor(x)
+        own = self.running_mean if self.track_running_stats else self.weight
+        x = _tensor(x, None if own is None else own.dtype)
         if x.ndim not in self._dims or x.shape[1] != self.num_features:
             raise ValueError(
                 f"{self!r}: expected input of shape {self._layout} with C={self.num_features}, got {x.shape}"
             )
-        own = self.running_mean if self.track_running_stats else self.weight
         if own is not None and x.dtype != own.dtype:
             raise TypeError(
                 f"{self!r}: input dtype {x.dtype} does not match the layer's {own.dtype}; "

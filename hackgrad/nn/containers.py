@@ -94,7 +94,7 @@ class Sequential(_Indexed):
             super().__init__(modules)
 
     def _keys(self):
-        return [k for k in self.__dict__ if not k.startswith("_") and k != "training"]
+        return [k for k, v in self.__dict__.items() if isinstance(v, Module) and not k.startswith("_")]
 
     def __getitem__(self, index):
         if isinstance(index, slice):  # keeps the layers' names, so a slice's state_dict matches the whole's
@@ -133,7 +133,7 @@ class ModuleDict(Module):
             self.update(modules)
 
     def _keys(self):
-        return [k for k in self.__dict__ if not k.startswith("_") and k != "training"]
+        return [k for k, v in self.__dict__.items() if isinstance(v, Module) and not k.startswith("_")]
 
     def __getitem__(self, key):
         if key not in self._keys():

@@ -42,7 +42,7 @@ class Linear(Module):
         return self
 
     def forward(self, x):
-        x = _tensor(x)
+        x = _tensor(x, self.weight.dtype)
         if x.shape[-1:] != (self.in_features,) or x.dtype != self.weight.dtype:
             self._reject(x)
         # straight to the op (F.linear would check the weight's and bias's shapes again, on every call)

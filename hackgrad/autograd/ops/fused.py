@@ -58,14 +58,15 @@ class Affine(Function):
 
 
 class SoftmaxCrossEntropy(Function):
-    """loss_i = -sum_c q_ic log softmax(x_i)_c;  dloss_i/dx_i = sum_c(q_ic) * softmax(x_i) - q_i
+    """loss_i = -sum_c q_ic log softmax(x_i)_c;  dloss_i/dx_i = sum_c(q_ic) * softmax(x_i) - q_i,
+    for a one-hot q (a label y_i): -log softmax(x_i)[y_i] and softmax(x_i) - onehot(y_i)
 
     Fused for stability and speed: log(softmax(x)) underflows to -inf for a confident wrong class, while
     z - log(sum(exp(z))) with z = x - max(x) stays finite for logits of 1e4; and the gradient is the famous
-    softmax - onehot in one pass. `q` (rows, C) is the target distribution the caller built: a one-hot row,
-    smoothed and weighted by class as asked, zero for an ignored row; `rows_sum_to_one` says every row of q
-    sums to 1 (then the gradient is just p - q). `denom` divides the summed loss (a weighted mean); None
-    keeps one loss per row. x: (rows, C).
+    softmax - onehot in one pass. Targets are `labels` (rows,) for one-hot rows, or else `q` (rows, C), a
+    target distribution the caller built (smoothed and weighted by class as asked, a zero row for an
+    ignored label). `denom` divides the summed loss (a weighted mean); None keeps one loss per row.
+    x: (rows, C).
     """
 
     def forward(self, x):
@@ -73,16 +74,21 @@ class SoftmaxCrossEntropy(Function):
         e = np.exp(z)
         s = e.sum(axis=1, keepdims=True)
         self.e, self.s = e, s
-        loss = -(self.q * (z - np.log(s))).sum(axis=1)  # (rows,)
+        if self.labels is not None:
+            loss = np.log(s[:, 0]) - z[np.arange(len(z)), self.labels]  # (rows,)
+        else:
+            loss = -(self.q * (z - np.log(s))).sum(axis=1)
         if self.denom is None:
             return loss
         return np.asarray(loss.sum() / self.denom, dtype=x.dtype)
 
     def backward(self, dloss):
-        p = self.e / self.s
-        q = self.q
-        dx = p if self.rows_sum_to_one else p * q.sum(axis=1, keepdims=True)
-        dx -= q
+        dx = self.e / self.s  # softmax(x), a fresh array to finish in place
+        if self.labels is not None:
+            dx[np.arange(len(dx)), self.labels] -= 1
+        else:
+            dx *= self.q.sum(axis=1, keepdims=True)
+            dx -= self.q
         if self.denom is None:
             dx *= dloss[:, None]
         else:

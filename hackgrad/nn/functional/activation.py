@@ -16,8 +16,10 @@ __all__ = [
 ]
 
 
-def _tensor(x):
-    return x if isinstance(x, Tensor) else Tensor(x)
+def _tensor(x, dtype=None):
+    """x as a tensor; a plain array becomes one of `dtype` (a layer passes its own, so float64 data meets a
+    float64 layer as float64 and not as the default float32)."""
+    return x if isinstance(x, Tensor) else Tensor(x, dtype=dtype)
 
 
 relu = af.relu
@@ -101,7 +103,10 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
             raise ValueError("batch_norm: running_mean and running_var are needed when not training")
         mean = np.asarray(running_mean, dtype=x.dtype)
         var = np.asarray(running_var, dtype=x.dtype)
-    params = [t for t in (weight, bias) if t is not None]
-    if len(params) == 1:
-        raise ValueError("batch_norm: give both weight and bias, or neither")
-    return ops.BatchNorm.apply(x, *params, mean=mean, var=var, eps=eps, batch_stats=bool(training))
+    if weight is None and bias is None:
+        return ops.BatchNorm.apply(x, mean=mean, var=var, eps=eps, batch_stats=bool(training))
+    if weight is None:  # a shift without a scale: scale by a constant 1
+        weight = Tensor._make(np.ones(channels, dtype=x.dtype))
+    if bias is None:
+        bias = Tensor._make(np.zeros(channels, dtype=x.dtype))
+    return ops.BatchNorm.apply(x, weight, bias, mean=mean, var=var, eps=eps, batch_stats=bool(training))

@@ -126,29 +126,31 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
             q = q * (1 - eps) + eps / n_classes
         if w is not None:
             q = q * w
-        denom, rows_sum_to_one = float(len(q)), False
+        denom, labels = float(len(q)), None
     else:
         t = _class_labels("cross_entropy", x, t, ignore_index).reshape(-1)  # (rows,)
-        rows = np.arange(len(t))
-        all_kept = not 0 <= ignore_index < n_classes or bool((t != ignore_index).all())
-        if not all_kept:
-            rows = np.flatnonzero(t != ignore_index)
-        labels = t if all_kept else t[rows]
-        q = np.zeros((len(t), n_classes), dtype=x.dtype)  # the target distribution, one row per label
-        q[rows, labels] = 1 - eps
-        if eps:
-            q[rows] += eps / n_classes
-        if w is None:
-            denom = float(len(rows))
+        keep = t != ignore_index
+        all_kept = bool(keep.all())
+        if all_kept and w is None and not eps:  # plain labels: the op needs no target matrix
+            q, labels, denom = None, t, float(len(t))
         else:
-            denom = float(w[labels].sum())
-            q *= w
-        rows_sum_to_one = w is None and all_kept
+            rows = np.arange(len(t)) if all_kept else np.flatnonzero(keep)
+            kept = t if all_kept else t[rows]
+            q = np.zeros((len(t), n_classes), dtype=x.dtype)  # the target distribution, one row per label
+            q[rows, kept] = 1 - eps
+            if eps:
+                q[rows] += eps / n_classes
+            if w is None:
+                denom = float(len(rows))
+            else:
+                denom = float(w[kept].sum())
+                q *= w
+            labels = None
     if reduction == "sum":
         denom = 1.0
     elif reduction == "none":
         denom = None
-    loss = ops.SoftmaxCrossEntropy.apply(_rows(x), q=q, denom=denom, rows_sum_to_one=rows_sum_to_one)
+    loss = ops.SoftmaxCrossEntropy.apply(_rows(x), labels=labels, q=q, denom=denom)
     return loss if denom is not None or x.ndim == 2 else loss.reshape((x.shape[0],) + x.shape[2:])
 
 
