@@ -242,3 +242,25 @@ def test_unbroadcast_sums_added_and_stretched_axes():
     np.testing.assert_array_equal(ag.unbroadcast(g, ()), 24.0)
     assert ag.unbroadcast(g, (2, 3, 4)) is g
     assert ag.unbroadcast(np.ones(3), (2, 3)).shape == (3,)  # irreducible: the caller reports it
+
+
+def test_leaf_gradients_never_alias_each_other():
+    """Add hands the same upstream array to both inputs; each leaf must still own its .grad."""
+    import hackgrad as hg
+
+    a = hg.tensor([1.0, 2.0], requires_grad=True)
+    b = hg.tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()
+    assert a.grad is not b.grad
+    a.grad *= 10.0  # an in-place edit (e.g. clipping) of one leaf's gradient
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0])
+
+
+def test_seed_gradient_is_copied():
+    import hackgrad as hg
+
+    x = hg.tensor([1.0, 2.0], requires_grad=True)
+    seed = np.array([1.0, 1.0], dtype=np.float32)
+    x.backward(seed)
+    x.grad *= 3.0
+    np.testing.assert_array_equal(seed, [1.0, 1.0])

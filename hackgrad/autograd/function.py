@@ -86,14 +86,22 @@ def backward_walk(root, seed):
     """Backpropagate `seed` (d loss / d root) through the graph that produced `root`."""
     anomaly = _state["anomaly"]
     grads = {id(root): seed}
+    handed = set()  # ids of gradient arrays already stored as some tensor's .grad
     for t in reversed(toposort(root, _parents)):
         g = grads.pop(id(t), None)
         if g is None:
             continue
         fn = t._fn
         if fn is None or t._retain:
-            # leaves own their .grad (never an alias of another tensor's), so in-place edits are safe
-            t.grad = np.array(g, dtype=t.data.dtype) if t.grad is None else t.grad + g
+            if t.grad is not None:
+                t.grad = t.grad + g
+            elif g.flags.owndata and g.flags.writeable and g.dtype == t.data.dtype and id(g) not in handed:
+                t.grad = g  # a fresh array nobody else holds: take it without a copy
+            else:
+                # a view, or an array also handed to another tensor: copy, so each .grad is its own
+                # (in-place edits such as gradient clipping must never reach a second tensor)
+                t.grad = np.array(g, dtype=t.data.dtype)
+            handed.add(id(t.grad))
         if fn is None:
             continue
         dinputs = fn.backward(g)

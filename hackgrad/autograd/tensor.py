@@ -145,7 +145,7 @@ class Tensor:
                 )
             seed = np.ones_like(self.data)
         else:
-            seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
+            seed = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)  # a copy: ours
             if seed.shape != self.shape:
                 raise ValueError(f"backward(): grad has shape {seed.shape}, expected {self.shape}")
         backward_walk(self, seed)

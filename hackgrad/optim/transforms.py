@@ -118,5 +118,5 @@ def ema_(avg, x, decay):
 def trace_(buf, grad, momentum, dampening=0.0):
     """buf <- momentum * buf + (1 - dampening) * grad, in place (heavy-ball momentum)."""
     buf *= momentum
-    buf += (1 - dampening) * grad
+    buf += (1 - dampening) * grad if dampening else grad  # no temporary in the common case
     return buf
