@@ -27,8 +27,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# the references (PyTorch's local CPU wheel, micrograd) go into the benchmark environment only
 bench: $(STAMP)
-	for f in bench/*.py; do $(BIN)/python $$f; done
+	$(BIN)/python -m pip install -q torch==2.13.0 micrograd==0.1.0
+	for f in bench/[a-z]*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
