@@ -5,7 +5,7 @@ import math
 import weakref
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from hackgrad.circuit import (
@@ -314,6 +314,8 @@ values3 = st.lists(st.floats(-2.0, 2.0, allow_nan=False), min_size=3, max_size=3
 
 @settings(max_examples=150, deadline=None)
 @given(trees(), values3)
+# found by hypothesis: a tie of max() inside a flat curve, where one-sided differences need extrapolation
+@example(tree=("b", 3, ("u", 5, ("b", 4, ("x", 0), ("x", 1))), ("x", 0)), xs=[0.0, 0.0, 0.0])
 def test_gradcheck_passes_on_random_expression_trees(tree, xs):
     def f(a, b, c):
         return evaluate(tree, [a, b, c]) * 1.0 + 0.0  # always a circuit, even for a bare input
