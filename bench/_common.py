@@ -41,6 +41,30 @@ def alternate(runs, rounds):
     return rates
 
 
+def measure(runs, rounds, workload, unit, target=None, reference="torch"):
+    """Warm every run up once, time them alternately, and return the JSON-able figures with ratios
+    of "hackgrad" against every other run (the median of per-round ratios)."""
+    for _, run in runs:
+        run()  # warm up caches, allocator and thread pools
+    rates = alternate(runs, rounds)
+    result = {
+        "workload": workload,
+        "rounds": rounds,
+        "load_average_1min": round(os.getloadavg()[0], 2),  # other processes on the machine skew every figure
+        unit: {k: round(sorted(v)[len(v) // 2]) for k, v in rates.items()},
+    }
+    for name in rates:
+        if name != "hackgrad":
+            result[f"hackgrad_over_{name}"] = round(median_ratio(rates, "hackgrad", name), 3)
+    if reference in rates:
+        result["per_round_ratios"] = [round(a / b, 3) for a, b in zip(rates["hackgrad"], rates[reference])]
+        if target is not None:
+            result[f"target_hackgrad_over_{reference}"] = target
+    else:
+        result["note"] = f"{reference} is not importable: no ratio against it"
+    return result
+
+
 def median_ratio(rates, num, den):
     return statistics.median(a / b for a, b in zip(rates[num], rates[den]))
 

@@ -107,22 +107,9 @@ def main():
     runs = [("hackgrad", hackgrad_run(X, y))]
     if torch is not None:
         runs.append(("torch", torch_run(X, y, torch)))
-    for _, run in runs:
-        run()  # warm up caches, allocator and thread pools
-    rates = _common.alternate(runs, args.rounds)
-    result = {
-        "workload": "cnn conv8@5x5-pool-conv16@5x5-pool-linear on 1x28x28, batch 64, SGD lr 0.01, float32, "
-        f"{args.threads} threads",
-        "rounds": args.rounds,
-        "load_average_1min": round(os.getloadavg()[0], 2),  # other processes on the machine skew every figure
-        "samples_per_s": {k: round(sorted(v)[len(v) // 2]) for k, v in rates.items()},
-    }
-    if torch is None:
-        result["note"] = "torch is not importable: no ratio"
-    else:
-        result["hackgrad_over_torch"] = round(_common.median_ratio(rates, "hackgrad", "torch"), 3)
-        result["per_round_ratios"] = [round(a / b, 3) for a, b in zip(rates["hackgrad"], rates["torch"])]
-        result["target_hackgrad_over_torch"] = TARGET
+    workload = ("cnn conv8@5x5-pool-conv16@5x5-pool-linear on 1x28x28, batch 64, SGD lr 0.01, float32, "
+                f"{args.threads} threads")
+    result = _common.measure(runs, args.rounds, workload, "samples_per_s", TARGET)
     result["memory"] = {impl: _child(impl, args) for impl, _ in runs}
     print(json.dumps(result, indent=2))
 

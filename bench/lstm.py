@@ -111,22 +111,9 @@ def main():
     runs = [("hackgrad", hackgrad_run(data))]
     if torch is not None:
         runs.append(("torch", torch_run(data, torch)))
-    for _, run in runs:
-        run()  # warm up caches, allocator and thread pools
-    rates = _common.alternate(runs, args.rounds)
-    result = {
-        "workload": f"char LSTM: embedding {VOCAB}->{EMBED}, LSTM hidden {HIDDEN}, linear {HIDDEN}->{VOCAB}, "
-        f"seq {SEQ}, batch {BATCH}, Adam, float32, {args.threads} threads",
-        "rounds": args.rounds,
-        "load_average_1min": round(os.getloadavg()[0], 2),  # other processes on the machine skew every figure
-        "tokens_per_s": {k: round(sorted(v)[len(v) // 2]) for k, v in rates.items()},
-    }
-    if torch is None:
-        result["note"] = "torch is not importable: no ratio"
-    else:
-        result["hackgrad_over_torch"] = round(_common.median_ratio(rates, "hackgrad", "torch"), 3)
-        result["per_round_ratios"] = [round(a / b, 3) for a, b in zip(rates["hackgrad"], rates["torch"])]
-        result["target_hackgrad_over_torch"] = TARGET
+    workload = (f"char LSTM: embedding {VOCAB}->{EMBED}, LSTM hidden {HIDDEN}, linear {HIDDEN}->{VOCAB}, "
+                f"seq {SEQ}, batch {BATCH}, Adam, float32, {args.threads} threads")
+    result = _common.measure(runs, args.rounds, workload, "tokens_per_s", TARGET)
     result["memory"] = {impl: child_memory(impl, args) for impl, _ in runs}
     print(json.dumps(result, indent=2))
 

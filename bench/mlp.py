@@ -11,7 +11,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import alternate, child_peak_memory, limit_threads, median_ratio, peak_memory, torch_or_none  # noqa: E402
+from _common import child_peak_memory, limit_threads, measure, peak_memory, torch_or_none  # noqa: E402
 
 limit_threads()
 import numpy as np  # noqa: E402
@@ -131,15 +131,9 @@ def main():
     runs = [("hackgrad", hackgrad_epoch(X, y)), ("numpy", numpy_epoch(X, y))]
     if torch is not None:
         runs.append(("torch", torch_epoch(X, y, torch)))
-    runs[0][1]()  # warm up caches and BLAS once
-    rates = alternate(runs, args.rounds)
-    result = {"workload": "mlp 784-256-128-10, batch 128, SGD momentum, 60k samples/epoch, float32, 2 threads",
-              "samples_per_s": {k: round(sorted(v)[len(v) // 2]) for k, v in rates.items()},
-              "hackgrad_over_numpy": round(median_ratio(rates, "hackgrad", "numpy"), 3)}
+    workload = "mlp 784-256-128-10, batch 128, SGD momentum, 60k samples/epoch, float32, 2 threads"
+    result = measure(runs, args.rounds, workload, "samples_per_s", 1.2)
     if torch is not None:
-        result["hackgrad_over_torch"] = round(median_ratio(rates, "hackgrad", "torch"), 3)
-        result["numpy_over_torch"] = round(median_ratio(rates, "numpy", "torch"), 3)
-        result["target_hackgrad_over_torch"] = 1.2
         result["memory"] = {impl: child_peak_memory(__file__, impl) for impl in ("hackgrad", "torch")}
     print(json.dumps(result, indent=2))
 

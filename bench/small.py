@@ -11,7 +11,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import alternate, child_peak_memory, limit_threads, median_ratio, peak_memory, torch_or_none  # noqa: E402
+from _common import child_peak_memory, limit_threads, measure, peak_memory, torch_or_none  # noqa: E402
 
 limit_threads()
 import numpy as np  # noqa: E402
@@ -130,14 +130,9 @@ def main():
     runs = [("hackgrad", hackgrad_run(data)), ("numpy", numpy_run(data))]
     if torch is not None:
         runs.append(("torch", torch_run(data, torch)))
-    rates = alternate(runs, args.rounds)
-    result = {"workload": "mlp 2-64-64-2 on spirals, batch 32, 2000 Adam steps, float32, 2 threads",
-              "steps_per_s": {k: round(sorted(v)[len(v) // 2]) for k, v in rates.items()},
-              "hackgrad_over_numpy": round(median_ratio(rates, "hackgrad", "numpy"), 3)}
+    workload = "mlp 2-64-64-2 on spirals, batch 32, 2000 Adam steps, float32, 2 threads"
+    result = measure(runs, args.rounds, workload, "steps_per_s", 2.0)
     if torch is not None:
-        result["hackgrad_over_torch"] = round(median_ratio(rates, "hackgrad", "torch"), 3)
-        result["numpy_over_torch"] = round(median_ratio(rates, "numpy", "torch"), 3)
-        result["target_hackgrad_over_torch"] = 2.0
         result["memory"] = {impl: child_peak_memory(__file__, impl) for impl in ("hackgrad", "torch")}
     print(json.dumps(result, indent=2))
 
