@@ -39,7 +39,64 @@ def _check_architecture(est):
     return tuple(int(w) for w in sizes)
 
 
-class MLPClassifier(ProbabilisticClassifier):
+class _Perceptron:
+    """What both perceptrons share: their hyperparameters (stored as given, as scikit-learn requires) and
+    their network. A mixin placed first, so its `__init__` is the one scikit-learn's `get_params` reads."""
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        *,
+        activation="relu",
+        dropout=0.0,
+        alpha=1e-4,
+        solver="adam",
+        learning_rate_init=1e-3,
+        learning_rate="constant",
+        momentum=0.9,
+        batch_size="auto",
+        max_iter=200,
+        tol=1e-4,
+        n_iter_no_change=10,
+        standardize=True,
+        dtype="float32",
+        random_state=None,
+        verbose=False,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.alpha = alpha
+        self.solver = solver
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.standardize = standardize
+        self.dtype = dtype
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _check_hyperparameters(self):
+        self._check_common()
+        _check_architecture(self)
+
+    def _network(self, n_in, n_out, dtype, rng):
+        return build_mlp(
+            n_in,
+            _check_architecture(self),
+            n_out,
+            activation=self.activation,
+            dropout=float(self.dropout),
+            dtype=dtype,
+            rng=rng,
+        )
+
+
+class MLPClassifier(_Perceptron, ProbabilisticClassifier):
     """A multi-layer perceptron classifier: Linear -> activation (-> Dropout) per hidden layer, then a
     Linear to one score per class, trained on softmax cross-entropy.
 
@@ -54,60 +111,8 @@ class MLPClassifier(ProbabilisticClassifier):
     x_mean_, x_scale_.
     """
 
-    def __init__(
-        self,
-        hidden_layer_sizes=(100,),
-        *,
-        activation="relu",
-        dropout=0.0,
-        alpha=1e-4,
-        solver="adam",
-        learning_rate_init=1e-3,
-        learning_rate="constant",
-        momentum=0.9,
-        batch_size="auto",
-        max_iter=200,
-        tol=1e-4,
-        n_iter_no_change=10,
-        standardize=True,
-        dtype="float32",
-        random_state=None,
-        verbose=False,
-    ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.dropout = dropout
-        self.alpha = alpha
-        self.solver = solver
-        self.learning_rate_init = learning_rate_init
-        self.learning_rate = learning_rate
-        self.momentum = momentum
-        self.batch_size = batch_size
-        self.max_iter = max_iter
-        self.tol = tol
-        self.n_iter_no_change = n_iter_no_change
-        self.standardize = standardize
-        self.dtype = dtype
-        self.random_state = random_state
-        self.verbose = verbose
 
-    def _check_hyperparameters(self):
-        self._check_common()
-        _check_architecture(self)
-
-    def _network(self, n_in, n_out, dtype, rng):
-        return build_mlp(
-            n_in,
-            _check_architecture(self),
-            n_out,
-            activation=self.activation,
-            dropout=float(self.dropout),
-            dtype=dtype,
-            rng=rng,
-        )
-
-
-class MLPRegressor(RegressorMixin, NetworkEstimator):
+class MLPRegressor(_Perceptron, RegressorMixin, NetworkEstimator):
     """A multi-layer perceptron regressor trained on mean squared error; y may be (n,) or (n, n_outputs).
 
     With `standardize` both the inputs and the targets are scaled to zero mean and unit variance for
@@ -118,58 +123,6 @@ class MLPRegressor(RegressorMixin, NetworkEstimator):
 
     _extra_arrays = ("y_mean_", "y_scale_")
     _extra_meta = ("_y_1d",)
-
-    def __init__(
-        self,
-        hidden_layer_sizes=(100,),
-        *,
-        activation="relu",
-        dropout=0.0,
-        alpha=1e-4,
-        solver="adam",
-        learning_rate_init=1e-3,
-        learning_rate="constant",
-        momentum=0.9,
-        batch_size="auto",
-        max_iter=200,
-        tol=1e-4,
-        n_iter_no_change=10,
-        standardize=True,
-        dtype="float32",
-        random_state=None,
-        verbose=False,
-    ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.dropout = dropout
-        self.alpha = alpha
-        self.solver = solver
-        self.learning_rate_init = learning_rate_init
-        self.learning_rate = learning_rate
-        self.momentum = momentum
-        self.batch_size = batch_size
-        self.max_iter = max_iter
-        self.tol = tol
-        self.n_iter_no_change = n_iter_no_change
-        self.standardize = standardize
-        self.dtype = dtype
-        self.random_state = random_state
-        self.verbose = verbose
-
-    def _check_hyperparameters(self):
-        self._check_common()
-        _check_architecture(self)
-
-    def _network(self, n_in, n_out, dtype, rng):
-        return build_mlp(
-            n_in,
-            _check_architecture(self),
-            n_out,
-            activation=self.activation,
-            dropout=float(self.dropout),
-            dtype=dtype,
-            rng=rng,
-        )
 
     def _loss(self, scores, targets):
         from hackgrad.nn import functional as F
