@@ -14,6 +14,21 @@ SUBCOMMANDS = {
 }
 
 
+def at_least(convert, low, expected):
+    """An argparse type: `convert` the text and refuse values below `low`, naming what was expected."""
+
+    def parse(text):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if not value >= low:  # `not >=` also refuses NaN
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text}")
+        return value
+
+    return parse
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="hackgrad", description="Neural networks as real-valued circuits.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -9,20 +9,13 @@ reports the test accuracy of the best model and of the ensemble of finalists, an
 
 import argparse
 
+from hackgrad.cli import at_least
+
 DATASETS = ("digits", "iris", "wine", "breast_cancer")
 
 
 def _int_at_least(low):
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {low}, got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {low}, got {value}")
-        return value
-
-    return parse
+    return at_least(int, low, f"an integer >= {low}")
 
 
 def _fraction(text):

@@ -13,6 +13,8 @@ level, so `hackgrad --help` stays fast; NumPy and the library load inside `run`.
 import argparse
 import sys
 
+from hackgrad.cli import at_least
+
 DATASETS = ("mnist", "digits", "iris", "wine", "breast_cancer", "moons", "spiral", "circles", "xor", "blobs")
 TOY = ("moons", "spiral", "circles", "xor", "blobs")
 MODELS = ("mlp", "linear", "softmax", "svm")
@@ -81,24 +83,9 @@ def _hidden(text):
     return text.strip()
 
 
-def _at_least(convert, low, expected):
-    """An argparse type: `convert` the text and refuse values below `low`, naming what was expected."""
-
-    def parse(text):
-        try:
-            value = convert(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
-        if not value >= low:  # `not >=` also refuses NaN
-            raise argparse.ArgumentTypeError(f"expected {expected}, got {text}")
-        return value
-
-    return parse
-
-
-_positive_int = _at_least(int, 1, "a positive integer")
-_nonneg_int = _at_least(int, 0, "an integer >= 0")
-_nonneg_float = _at_least(float, 0, "a number >= 0")
+_positive_int = at_least(int, 1, "a positive integer")
+_nonneg_int = at_least(int, 0, "an integer >= 0")
+_nonneg_float = at_least(float, 0, "a number >= 0")
 
 
 def _fraction(text):
