@@ -5,6 +5,7 @@ from hackgrad.nn.activation import *  # noqa: F401,F403
 from hackgrad.nn.batchnorm import *  # noqa: F401,F403
 from hackgrad.nn.containers import *  # noqa: F401,F403
 from hackgrad.nn.conv import *  # noqa: F401,F403
+from hackgrad.nn.crf import *  # noqa: F401,F403
 from hackgrad.nn.dropout import *  # noqa: F401,F403
 from hackgrad.nn.embedding import *  # noqa: F401,F403
 from hackgrad.nn.linear import *  # noqa: F401,F403

@@ -7,3 +7,4 @@ from hackgrad.nn.functional.embedding import *  # noqa: F401,F403
 from hackgrad.nn.functional.loss import *  # noqa: F401,F403
 from hackgrad.nn.functional.pooling import *  # noqa: F401,F403
 from hackgrad.nn.functional.regularization import *  # noqa: F401,F403
+from hackgrad.nn.functional.structured import *  # noqa: F401,F403
