@@ -118,8 +118,8 @@ class MLPRegressor(_Perceptron, RegressorMixin, NetworkEstimator):
     With `standardize` both the inputs and the targets are scaled to zero mean and unit variance for
     training (predictions are scaled back), so the default learning rate suits targets of any size.
     Hyperparameters as MLPClassifier's, except two defaults: alpha=0.1 (the guide's L2; on the nearly
-    linear diabetes data it is what lets the net match RidgeCV) and learning_rate_init=1e-2. Learned: model_, n_features_in_, loss_curve_, loss_, n_iter_,
-    x_mean_, x_scale_, y_mean_, y_scale_.
+    linear diabetes data it is what lets the net match RidgeCV) and learning_rate_init=1e-2.
+    Learned: model_, n_features_in_, loss_curve_, loss_, n_iter_, x_mean_, x_scale_, y_mean_, y_scale_.
     """
 
     _extra_arrays = ("y_mean_", "y_scale_")
