@@ -8,6 +8,13 @@ LABELS = [1, -1, 1, -1, -1, 1]
 if __name__ == "__main__":
     net = TwoLayerNet(seed=3)  # 3 hidden ReLU neurons, pulled on the guide's way
     net.fit(DATA, LABELS, iters=400, seed=3, print_every=100)
+    # said plainly: seed 3 is a lucky start and order; with the guide's regularisation most are not
+    perfect = 0
+    for seed in range(100):
+        other = TwoLayerNet(seed=seed)
+        other.fit(DATA, LABELS, iters=400, seed=seed, print_every=0)
+        perfect += other.accuracy(DATA, LABELS) == 1.0
+    print(f"seeds reaching 100% after 400 iterations: {perfect} of 100 (100% depends on the example order)")
 
     model = MLP(2, [8, 1], seed=0)
     opt = SGD(model.parameters(), lr=0.1)
