@@ -75,3 +75,36 @@ def test_vectorized_three_ways_agree(capsys, monkeypatch, tmp_path):
         assert grad_diff < 1e-12 and weight_diff < 1e-10
     assert final < first / 5  # and it learned
     assert rows["NumPy"][5] > 10 and rows["tensor engine"][5] > 3  # vectorized beats a circuit per example
+
+
+def test_multiclass_losses_pull_as_described(capsys, monkeypatch, tmp_path):
+    out = run_example("ch3_01_multiclass", capsys, monkeypatch, tmp_path)
+    assert "Weston-Watkins  loss 3.6000   gradient on the scores [-2.0, 1.0, 1.0, 0.0]" in out
+    assert "Crammer-Singer  loss 2.9000   gradient on the scores [-1.0, 1.0, 0.0, 0.0]" in out  # the worst only
+    soft = figures(out, "softmax         loss")
+    assert abs(soft[0] - 2.1323) < 1e-4 and all(g > 0 for g in soft[2:])  # every wrong class pulled down
+    accuracies = [figures(out, f"{name}  test accuracy")[0] for name in ("Weston-Watkins", "Crammer-Singer")]
+    accuracies.append(figures(out, "softmax         test accuracy")[0])
+    assert min(accuracies) > 0.93 and max(accuracies) - min(accuracies) < 0.03
+
+
+def test_optimizers_race(capsys, monkeypatch, tmp_path):
+    out = run_example("ch3_05_optimizers", capsys, monkeypatch, tmp_path, tmp_path)
+    loss = {name: figures(out, name)[0] for name in ("SGD", "momentum", "Nesterov", "Adam", "LBFGS")}
+    assert loss["SGD"] > 0.5  # plain SGD at this step size has barely started
+    assert loss["momentum"] < loss["SGD"] / 3 and loss["Nesterov"] < loss["SGD"] / 3
+    assert loss["Adam"] < loss["momentum"] and loss["LBFGS"] < loss["Adam"]
+    assert (tmp_path / "ch3_optimizers.png").stat().st_size > 10_000
+
+
+def test_initialization_shows_why(capsys, monkeypatch, tmp_path):
+    out = run_example("ch3_06_initialization", capsys, monkeypatch, tmp_path, tmp_path)
+    rows = {name: figures(out, name) for name in
+            ("N(0, 0.01^2), tanh", "N(0, 1), tanh", "Xavier, tanh", "Xavier, ReLU", "He, ReLU")}
+    small, large, xavier, xavier_relu, he = rows.values()  # std at layers 1, 5, 10; stuck share; grad
+    assert small[2] < 1e-6 and small[4] < 1e-4  # the signal and the gradient vanish
+    assert large[3] > 0.8 and large[4] > 1e3  # saturated, and the gradient that gets through explodes
+    assert 0.3 < xavier[2] < 1.0 and xavier[3] < 0.05
+    assert xavier_relu[2] < xavier_relu[0] / 10  # ReLU halves the variance per layer under Xavier
+    assert 0.5 < he[2] / he[0] < 2  # He keeps it
+    assert (tmp_path / "ch3_initialization.png").exists()
