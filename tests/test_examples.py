@@ -108,3 +108,45 @@ def test_initialization_shows_why(capsys, monkeypatch, tmp_path):
     assert xavier_relu[2] < xavier_relu[0] / 10  # ReLU halves the variance per layer under Xavier
     assert 0.5 < he[2] / he[0] < 2  # He keeps it
     assert (tmp_path / "ch3_initialization.png").exists()
+
+
+def test_regularization_sparsity(capsys, monkeypatch, tmp_path):
+    out = run_example("ch3_07_regularization", capsys, monkeypatch, tmp_path)
+    rows = {k: figures(out, k + " ") for k in ("none", "L2", "L1", "group lasso", "dropout", "L1 (prox)",
+                                               "group lasso (prox)")}
+    counts = dict(re.findall(r"^(\S.*?)\s+\d\.\d+\s+\d\.\d+\s+(\d+)/64", out, flags=re.M))
+    for k in ("none", "L2", "L1", "group lasso", "dropout"):
+        assert rows[k][1] == 0.0  # a pull alone never lands a weight on exactly zero
+    assert rows["L1 (prox)"][1] > 0.5 and int(counts["L1 (prox)"]) < 8  # many single weights, few whole inputs
+    assert int(counts["group lasso (prox)"]) >= 60  # whole noise inputs switched off
+    assert rows["group lasso"][0] < 0.8  # the same group pull as a subgradient wrecks the fit
+    for k in ("none", "L2", "dropout", "L1 (prox)", "group lasso (prox)"):
+        assert rows[k][0] > 0.93
+
+
+def test_search_from_python(capsys, monkeypatch, tmp_path):
+    out = run_example("ch3_08_search", capsys, monkeypatch, tmp_path)
+    mean, std = figures(out, "default MLPClassifier(max_iter=30), 5-fold CV:")
+    assert 0.9 < mean < 1 and 0 < std < 0.05
+    (best,) = figures(out, "halving random search over 9 configurations, best CV accuracy:")
+    (test,) = figures(out, "best configuration refit on all search data, held-out test accuracy:")
+    assert best > 0.93 and test > 0.93
+    assert "'hidden_layer_sizes'" in out
+
+
+def test_dying_relus_diagnosed_and_fixed(capsys, monkeypatch, tmp_path):
+    out = run_example("ch3_09_dying_relus", capsys, monkeypatch, tmp_path)
+    (broken,) = figures(out, "bias -2: training accuracy after 300 Adam steps")
+    (fixed,) = figures(out, "bias 0.1 + He: training accuracy after 300 Adam steps")
+    assert broken < 0.6 and fixed > 0.95
+    dead = [int(v) for v in re.findall(r"\(ReLU\) (\d+)% dead", out)]
+    assert min(dead[:4]) >= 90 and max(dead[4:]) < 30  # broken: nearly all dead; fixed: few
+    assert "[fail]" in out and "large negative biases" in out
+
+
+def test_unbalanced_data(capsys, monkeypatch, tmp_path):
+    out = run_example("ch3_10_unbalanced", capsys, monkeypatch, tmp_path)
+    plain, weighted, sampled = (figures(out, k) for k in ("plain", "class weights", "balanced batches"))
+    assert plain[0] > 0.95  # looks great on plain accuracy ...
+    assert weighted[1] > plain[1] + 0.05 and sampled[1] > plain[1] + 0.05  # ... but not on balanced accuracy
+    assert weighted[2] > plain[2] + 0.2 and sampled[2] > plain[2] + 0.2  # the rare class is found
