@@ -150,3 +150,14 @@ def test_unbalanced_data(capsys, monkeypatch, tmp_path):
     assert plain[0] > 0.95  # looks great on plain accuracy ...
     assert weighted[1] > plain[1] + 0.05 and sampled[1] > plain[1] + 0.05  # ... but not on balanced accuracy
     assert weighted[2] > plain[2] + 0.2 and sampled[2] > plain[2] + 0.2  # the rare class is found
+
+
+def test_debugging_broken_runs(capsys, monkeypatch, tmp_path):
+    out = run_example("ch3_11_debugging", capsys, monkeypatch, tmp_path)
+    first, second = out.split("=== 2.")
+    assert "[FAIL] NaN/Inf: at training step" in first and "lower the learning rate (now 100)" in first
+    assert "[FAIL] lr range test" in first and "your lr 100 is past that point" in first
+    assert "[ok  ] initial loss" in second  # the forward is right ...
+    assert "[FAIL] overfit tiny batch" in second  # ... but the net cannot memorise 20 samples
+    assert "gradcheck(BuggyReLU) passes: False" in second
+    assert "gradient of input 0 (shape (4, 3)) disagrees at index" in second
