@@ -97,7 +97,7 @@ class Module:
             p.grad = None
 
     def num_parameters(self):
-        return sum(p.size for p in self.parameters())
+        return sum(p.numel() for p in self.parameters())
 
     # --- saving ------------------------------------------------------------------------------------
     def state_dict(self):

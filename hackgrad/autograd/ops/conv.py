@@ -103,7 +103,7 @@ def im2col(xc, kernel, stride=(1, 1), pads=(0, 0, 0, 0), dilation=(1, 1)):
     OW = conv_output_size(W, kw, sw, pads[2], pads[3], dw)
     xp = _padded(xc, pads)
     if (kh, kw, sh, sw) == (1, 1, 1, 1):
-        return xp.reshape(C, H * W * N)  # a 1x1 convolution reads the image as it is
+        return xp.reshape(C, OH * OW * N)  # a 1x1 convolution reads the (padded) image as it is
     cols = np.empty((C, kh, kw, OH, OW, N), dtype=xc.dtype)
     for i in range(kh):
         rows = _offset(i, dh, sh, OH)

@@ -85,7 +85,7 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
             raise ValueError(f"batch_norm: {name} is {np.shape(t)}, expected ({channels},) for {x.shape}")
     if training:
         axes = (0,) + tuple(range(2, x.ndim))
-        n = x.size // channels
+        n = x.numel() // channels
         if n < 2:
             raise ValueError(
                 f"batch_norm: expected more than 1 value per channel when training, got input shape {x.shape}"
