@@ -372,18 +372,17 @@ def dropout(x, p=0.5, training=True, *, rng=None, seed=None):
     """Inverted dropout: zero each value with probability p and scale the survivors by 1/(1-p), so the
     expected value is unchanged and evaluation (`training=False`) is the identity.
 
-    Draws from `rng` (a `np.random.Generator`) or a generator made from `seed`; pass one of them for
-    reproducible masks (with neither, the mask is unseeded).
+    Draws from `rng` (a `np.random.Generator`) or a generator made from `seed`; with neither, from the
+    default generator (`hackgrad.manual_seed` makes it reproducible).
     """
     x = _tensor(x)
     if not 0 <= p <= 1:
         raise ValueError(f"dropout: p must be a probability in [0, 1], got {p}")
     if not training or p == 0:
         return x
-    if rng is None:
-        rng = np.random.default_rng(seed)
-    elif seed is not None:
-        raise TypeError("dropout: give rng or seed, not both")
+    from hackgrad.autograd.creation import get_rng  # (creation builds on this module)
+
+    rng = get_rng(rng, seed, "dropout")
     draw_dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.float64
     keep = rng.random(x.shape, dtype=draw_dtype) >= p
     scale = 0.0 if p == 1 else 1.0 / (1.0 - p)

@@ -10,7 +10,7 @@ from hackgrad.autograd.function import Function
 
 __all__ = [
     "Add", "Sub", "Mul", "Div", "Neg", "Pow", "PowTensor", "Clone", "Cast",
-    "Exp", "Log", "Sqrt", "Abs", "Tanh", "Sigmoid", "ReLU", "LeakyReLU",
+    "Exp", "Log", "Sqrt", "Abs", "Tanh", "Sigmoid", "ReLU", "LeakyReLU", "ELU", "Softplus",
     "Maximum", "Minimum", "Clip", "Where",
 ]
 
@@ -236,6 +236,36 @@ class LeakyReLU(Function):
 
     def backward(self, dy):
         return (np.where(self.positive, dy, dy * self.negative_slope),)
+
+
+class ELU(Function):
+    """y = x if x > 0 else alpha * (e**x - 1);  dy/dx = 1 where x > 0 else y + alpha
+
+    One op, not a `where` of two branches: the unused branch e**x overflows for large x, and its gradient
+    0 * inf would be NaN.
+    """
+
+    def forward(self, x):
+        self.positive = x > 0
+        self.y = np.where(self.positive, x, self.alpha * np.expm1(np.minimum(x, 0)))
+        return self.y
+
+    def backward(self, dy):
+        return (np.where(self.positive, dy, dy * (self.y + self.alpha)),)
+
+
+class Softplus(Function):
+    """y = log(1 + e**(beta x)) / beta (x itself where beta x > threshold);  dy/dx = sigmoid(beta x)
+    (1 beyond the threshold)"""
+
+    def forward(self, x):
+        self.bx = x * self.beta
+        self.linear = self.bx > self.threshold  # PyTorch's switch to the identity, for float precision
+        return np.where(self.linear, x, np.logaddexp(0, self.bx) / self.beta)
+
+    def backward(self, dy):
+        sig = 0.5 * (np.tanh(0.5 * self.bx) + 1)
+        return (np.where(self.linear, dy, dy * sig),)
 
 
 class Maximum(Function):
