@@ -39,7 +39,7 @@ _LAZY.update({name: ("hackgrad.autograd", name) for name in (
     "any", "all",
 )})
 _LAZY.update({name: ("hackgrad.autograd.creation", name) for name in (
-    "manual_seed", "seed", "zeros", "ones", "full", "empty", "eye", "arange", "linspace", "zeros_like",
+    "manual_seed", "seed", "Generator", "zeros", "ones", "full", "empty", "eye", "arange", "linspace", "zeros_like",
     "ones_like", "full_like", "empty_like", "rand_like", "randn_like", "rand", "randn", "randint", "randperm",
     "multinomial", "normal", "from_numpy", "as_tensor", "is_tensor", "is_floating_point", "numel", "allclose",
     "isclose",

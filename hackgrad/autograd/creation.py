@@ -15,7 +15,7 @@ from hackgrad.autograd.dtypes import as_device, as_dtype
 from hackgrad.autograd.tensor import Tensor
 
 __all__ = [
-    "manual_seed", "seed", "default_generator", "get_rng",
+    "manual_seed", "seed", "default_generator", "get_rng", "Generator",
     "zeros", "ones", "full", "empty", "eye", "arange", "linspace",
     "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
     "rand", "randn", "randint", "randperm", "multinomial", "normal",
@@ -42,12 +42,28 @@ def default_generator():
     return _default["rng"]
 
 
+class Generator:
+    """PyTorch's `Generator`: `g = Generator().manual_seed(42)`, then `randn(..., generator=g)`. A thin
+    holder of a NumPy generator (the same seed draws other numbers than PyTorch's would)."""
+
+    def __init__(self, device="cpu"):
+        as_device(device, "Generator")
+        self.rng = np.random.default_rng()
+
+    def manual_seed(self, seed):
+        self.rng = get_rng(None, seed, "Generator.manual_seed")
+        return self
+
+
 def get_rng(rng=None, seed=None, what="draw"):
-    """The generator a drawing function uses: `rng`, a fresh one from `seed`, else the default one."""
+    """The generator a drawing function uses: `rng` (a numpy Generator, a hackgrad Generator or an int
+    seed), a fresh one from `seed`, else the default one."""
     if rng is not None and seed is not None:
         raise TypeError(f"{what}: give rng or seed, not both")
     if isinstance(rng, np.random.Generator):
         return rng
+    if isinstance(rng, Generator):
+        return rng.rng
     if rng is None and seed is None:
         return _default["rng"]
     s = seed if rng is None else rng

@@ -35,6 +35,8 @@ class Module:
     def register_buffer(self, name, array):
         if "_buffers" not in self.__dict__:
             object.__setattr__(self, "_buffers", OrderedDict())
+        if isinstance(array, Tensor):  # buffers are NumPy arrays here, like .data (see the README)
+            array = array.data
         self._buffers[name] = None if array is None else np.asarray(array)
         object.__setattr__(self, name, self._buffers[name])
 
