@@ -131,6 +131,7 @@ class Optimizer:
                 if p not in self.state:
                     self.state[p] = self.init_state(p, group)
                 self.update(p, grad, self.state[p], group)
+                p._bump_version()  # p.data changed in place: graphs built before this step are stale now
         return loss
 
     def init_state(self, p, group):
