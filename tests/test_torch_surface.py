@@ -326,3 +326,18 @@ def test_save_and_load_a_state_dict(tmp_path):
         hackgrad.load(path)
     with pytest.raises(RuntimeError, match="no CUDA backend"):
         hackgrad.load(path, map_location="cuda")
+
+
+def test_an_inplace_change_of_a_saved_value_fails_at_backward():
+    """The version counter: x was saved by the product; changing it in place afterwards would make w's
+    gradient wrong, so backward refuses, naming the op."""
+    w = hackgrad.tensor([1.0, 2.0], requires_grad=True)
+    x = hackgrad.tensor([3.0, 4.0])
+    y = (w * x).sum()
+    x.add_(1.0)
+    with pytest.raises(RuntimeError, match="Mul"):
+        y.backward()
+    v = hackgrad.tensor([3.0, 4.0])
+    z = (w * v).sum()
+    z.backward()  # unchanged: fine
+    assert w.grad.tolist() == [3.0, 4.0]

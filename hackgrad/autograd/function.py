@@ -20,6 +20,8 @@ class Function:
 
     inputs = ()
     needs_grad = ()
+    _saved = ()  # (version counter, version, which input or -1 for the output) per array kept for backward
+    _freed = False  # set by a backward walk without retain_graph
 
     def __init__(self, **hyperparameters):
         self.__dict__.update(hyperparameters)
@@ -38,6 +40,7 @@ class Function:
             if True in needs:
                 fn.inputs = inputs
                 fn.needs_grad = needs
+                fn._saved = _saved_versions(fn, inputs, out, result)
                 result.requires_grad = True
                 result._fn = fn
         return result
@@ -77,17 +80,73 @@ def _check_finite(array, where):
         raise FloatingPointError(f"{where} produced {bad} (anomaly detection is on)")
 
 
+def _saved_versions(fn, inputs, out, result):
+    """(version counter, its value now, which) for each input or output array that `fn` kept for backward.
+
+    An op keeps arrays as attributes (`self.x = x`, `self.y = np.tanh(x)`); an array that *is* an input's
+    or the output's (or a view of one) goes stale if that tensor is changed in place later, so its version
+    is recorded here and checked before backward. Arrays the op computed for itself cannot go stale.
+    """
+    kept = set()  # ids of the arrays the op holds, and of the arrays those are views of
+    for v in fn.__dict__.values():
+        if type(v) is np.ndarray:
+            kept.add(id(v))
+            if v.base is not None:
+                kept.add(id(v.base))
+        elif type(v) is tuple or type(v) is list:
+            for a in v:
+                if type(a) is np.ndarray:
+                    kept.add(id(a))
+                    if a.base is not None:
+                        kept.add(id(a.base))
+    if not kept:
+        return ()
+    saved = [(t._vc, t._vc[0], i) for i, t in enumerate(inputs) if id(t.data) in kept]
+    if id(out) in kept:
+        saved.append((result._vc, 0, -1))
+    return tuple(saved)
+
+
+def _check_graph(order, retain_graph):
+    """Refuse, before any gradient moves, a graph already walked without `retain_graph`, or one whose
+    saved arrays were changed in place since the forward pass (they would give wrong gradients)."""
+    for t in order:
+        fn = t._fn
+        if fn is None:
+            continue
+        if fn._freed:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time: {type(fn).__name__}'s saved values were "
+                "released by the first backward(). Call backward(retain_graph=True) the first time if you need "
+                "to backward through the same graph again, or recompute the forward pass."
+            )
+        for vc, version, which in fn._saved:
+            if vc[0] != version:
+                what = f"input {which} (shape {fn.inputs[which].shape})" if which >= 0 else "its output"
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by an inplace "
+                    f"operation: {type(fn).__name__} saved {what} at version {version}, and it is now at "
+                    f"version {vc[0]}. An in-place change after the forward pass (an optimizer step, an "
+                    "in-place op) makes the saved value stale: recompute the forward pass after the change."
+                )
+
+
 def _parents(t):
     fn = t._fn
     return fn.inputs if fn is not None else ()
 
 
-def backward_walk(root, seed):
-    """Backpropagate `seed` (d loss / d root) through the graph that produced `root`."""
+def backward_walk(root, seed, retain_graph=False):
+    """Backpropagate `seed` (d loss / d root) through the graph that produced `root`.
+
+    Without `retain_graph` each op is marked as used, so a second walk through it raises.
+    """
     anomaly = _state["anomaly"]
     grads = {id(root): seed}
     handed = set()  # ids of gradient arrays already stored as some tensor's .grad
-    for t in reversed(toposort(root, _parents)):
+    order = toposort(root, _parents)
+    _check_graph(order, retain_graph)
+    for t in reversed(order):
         g = grads.pop(id(t), None)
         if g is None:
             continue
@@ -105,6 +164,8 @@ def backward_walk(root, seed):
         if fn is None:
             continue
         dinputs = fn.backward(g)
+        if not retain_graph:
+            fn._freed = True
         for inp, need, d in zip(fn.inputs, fn.needs_grad, dinputs):
             if not need or d is None:
                 continue

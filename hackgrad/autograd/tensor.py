@@ -28,7 +28,7 @@ class Tensor:
     `data` is a NumPy array; `grad` (same shape) is filled by `backward()` on leaves that require grad.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_fn", "_retain", "name", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_fn", "_retain", "name", "_vc", "__weakref__")
     __array_priority__ = 1000  # make `ndarray * Tensor` call Tensor.__rmul__
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
@@ -40,6 +40,7 @@ class Tensor:
         self._fn = None
         self._retain = False
         self.name = name
+        self._vc = [0]  # the version counter: a one-item list so that detach() can share it
 
     @classmethod
     def _make(cls, array):
@@ -50,6 +51,7 @@ class Tensor:
         t._fn = None
         t._retain = False
         t.name = None
+        t._vc = [0]
         return t
 
     # --- what a wire shows -----------------------------------------------------------------------
@@ -117,7 +119,21 @@ class Tensor:
         return self.data.tolist()
 
     def detach(self):
-        return Tensor._make(self.data)
+        t = Tensor._make(self.data)
+        t._vc = self._vc  # the same array: an in-place change through either one makes saved copies stale
+        return t
+
+    # --- the version counter (how backward notices a value changed in place after an op saved it) ----
+    @property
+    def _version(self):
+        """How many in-place changes this tensor's array has seen (PyTorch's `_version`)."""
+        return self._vc[0]
+
+    def _bump_version(self):
+        """Record an in-place change of `self.data`. Every in-place writer calls this once per change
+        (optimizer steps, init functions, in-place tensor methods); backward then refuses to use an array
+        an op saved before the change."""
+        self._vc[0] += 1
 
     def requires_grad_(self, flag=True):
         if flag and self.data.dtype.kind != "f":
@@ -239,9 +255,6 @@ class Tensor:
         self._bump_version()
         return self
 
-    def _bump_version(self):
-        """Placeholder for the autograd version counter (branch `harden` adds it; merge replaces this)."""
-
     def zero_(self):
         return self._assign(0, "zero_")
 
@@ -301,8 +314,11 @@ class Tensor:
         self._bump_version()
 
     # --- backprop --------------------------------------------------------------------------------
-    def backward(self, grad=None):
-        """Tug on this tensor with `grad` (ones for a scalar) and accumulate into leaves' `.grad`."""
+    def backward(self, grad=None, retain_graph=False):
+        """Tug on this tensor with `grad` (ones for a scalar) and accumulate into leaves' `.grad`.
+
+        The graph is freed as it is walked; `retain_graph=True` keeps it for another backward.
+        """
         if not self.requires_grad:
             raise RuntimeError(
                 "backward(): this tensor does not require grad (no input had requires_grad=True, "
@@ -318,7 +334,7 @@ class Tensor:
             seed = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)  # a copy: ours
             if seed.shape != self.shape:
                 raise ValueError(f"backward(): grad has shape {seed.shape}, expected {self.shape}")
-        backward_walk(self, seed)
+        backward_walk(self, seed, retain_graph=retain_graph)
 
     # --- operators -------------------------------------------------------------------------------
     def _lift(self, other):
