@@ -30,8 +30,8 @@ _LAZY = {
 # PyTorch's top-level surface (torchsurf), so that `import hackgrad as torch` programs find their names
 _LAZY.update({name: ("hackgrad.autograd", name) for name in (
     "inference_mode", "set_grad_enabled", "is_grad_enabled",
-    "add", "sub", "mul", "div", "neg", "pow", "matmul", "bmm", "einsum", "outer", "exp", "log", "sqrt", "abs",
-    "tanh", "sigmoid", "relu", "erf", "maximum", "minimum", "clamp", "clip", "where", "sum", "mean", "max",
+    "add", "sub", "mul", "div", "neg", "pow", "matmul", "bmm", "einsum", "outer", "exp", "log", "sin", "cos", "sqrt",
+    "abs", "tanh", "sigmoid", "relu", "erf", "maximum", "minimum", "clamp", "clip", "where", "sum", "mean", "max",
     "min", "amax", "amin", "logsumexp", "var", "std", "argmax", "argmin", "norm", "cumsum", "softmax",
     "log_softmax", "reshape", "flatten", "transpose", "permute", "squeeze", "unsqueeze", "cat", "concatenate",
     "stack", "split", "chunk", "unbind", "narrow", "flip", "roll", "tril", "triu", "masked_fill", "gather",

@@ -159,6 +159,7 @@ CASES = [
     ("norm p=1 dim", lambda a: a.norm(p=1, dim=-1, keepdim=True), lambda: [distinct((3, 4))]),
     ("norm p=3 dim", lambda a: a.norm(3, dim=0), lambda: [distinct((3, 4))]),
     ("erf", lambda a: ag.erf(a), lambda: [rand((3, 4))]),
+    ("sin cos", lambda a: ag.sin(a) * a.cos(), lambda: [rand((3, 4))]),
     ("pad negative crops", lambda a: ag.pad(a, ((-1, 2), (1, -2))), lambda: [rand((3, 4))]),
     # randomness with a seed is a fixed function
     ("dropout", lambda a: ag.dropout(a, p=0.4, seed=3), lambda: [rand((4, 5))]),

@@ -7,9 +7,7 @@ With torch installed, the same files run again with their import lines turned ba
 checks that nothing else differs, and that both libraries learn.
 """
 
-import importlib.util
 import re
-import sys
 import types
 from pathlib import Path
 

@@ -9,7 +9,13 @@ from hackgrad.autograd.functional import *  # noqa: F401,F403
 from hackgrad.autograd.functional import __all__ as _functional_all
 from hackgrad.autograd.gradcheck import gradcheck
 from hackgrad.autograd.mode import (
-    detect_anomaly, enable_grad, inference_mode, is_anomaly_enabled, is_grad_enabled, no_grad, set_grad_enabled,
+    detect_anomaly,
+    enable_grad,
+    inference_mode,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
 )
 from hackgrad.autograd.tensor import Tensor, tensor
 

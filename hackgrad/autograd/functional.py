@@ -16,7 +16,7 @@ from hackgrad.autograd.tensor import Tensor
 
 __all__ = [
     "add", "sub", "mul", "div", "neg", "pow", "matmul",
-    "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "leaky_relu",
+    "exp", "log", "sin", "cos", "sqrt", "abs", "tanh", "sigmoid", "relu", "leaky_relu",
     "maximum", "minimum", "clip", "clamp", "where",
     "sum", "mean", "max", "min", "amax", "amin", "logsumexp", "var", "std", "argmax", "argmin",
     "softmax", "log_softmax",
@@ -111,6 +111,14 @@ def exp(x):
 
 def log(x):
     return ops.Log.apply(_tensor(x))
+
+
+def sin(x):
+    return ops.Sin.apply(_tensor(x))
+
+
+def cos(x):
+    return ops.Cos.apply(_tensor(x))
 
 
 def sqrt(x):

@@ -2,6 +2,9 @@
 
 import numpy as np
 
+from hackgrad.autograd.dtypes import CPU, as_device, as_dtype
+from hackgrad.autograd.dtypes import device as _device
+
 _FLOAT_DEFAULT = np.float32
 
 
@@ -406,6 +409,12 @@ class Tensor:
     def log(self):
         return ops.Log.apply(self)
 
+    def sin(self):
+        return ops.Sin.apply(self)
+
+    def cos(self):
+        return ops.Cos.apply(self)
+
     def sqrt(self):
         return ops.Sqrt.apply(self)
 
@@ -693,9 +702,8 @@ def tensor(data, dtype=None, requires_grad=False):
 from hackgrad.autograd import functional as F  # noqa: E402  (functions build Tensors)
 from hackgrad.autograd import ops  # noqa: E402  (ops build Tensors)
 from hackgrad.autograd.function import backward_walk  # noqa: E402
-from hackgrad.autograd.ops.elementwise import Cast  # noqa: E402
 from hackgrad.autograd.mode import is_grad_enabled  # noqa: E402
-from hackgrad.autograd.dtypes import CPU, as_device, as_dtype, device as _device  # noqa: E402
+from hackgrad.autograd.ops.elementwise import Cast  # noqa: E402
 
 
 def _is_dtype_name(s):

@@ -7,7 +7,6 @@ import numpy as np
 
 from hackgrad.autograd.tensor import Tensor
 from hackgrad.nn import init
-from hackgrad.nn.functional.attention import scaled_dot_product_attention
 from hackgrad.nn.linear import Linear
 from hackgrad.nn.module import Module
 from hackgrad.nn.parameter import Parameter
@@ -94,5 +93,3 @@ class MultiheadAttention(Module):
 
     def extra_repr(self):
         return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, batch_first={self.batch_first}"
-
-    scaled_dot_product_attention = staticmethod(scaled_dot_product_attention)

@@ -2,7 +2,8 @@
 
 Randomness is explicit. Every drawing initialiser takes `rng` (a `numpy.random.Generator`, or an int used as
 a seed) or `seed` (an int); with neither it draws from the default generator (fresh OS entropy until
-`hackgrad.manual_seed` sets it, as in PyTorch), so pass one of them, or seed once, for a reproducible run. Each works on a `Tensor`/`Parameter` or a NumPy array, keeps its dtype and returns it.
+`hackgrad.manual_seed` sets it, as in PyTorch), so pass one of them, or seed once, for a reproducible run.
+Each works on a `Tensor`/`Parameter` or a NumPy array, keeps its dtype and returns it.
 
 Scales follow the usual analysis of a layer's variance: Xavier/Glorot keeps it equal forwards and
 backwards (`std = gain * sqrt(2 / (fan_in + fan_out))`), Kaiming/He keeps it through ReLUs

@@ -1,5 +1,6 @@
 """A character-level MLP language model (Bengio et al. 2003), in the style of the makemore lectures:
 hand-made parameters, F.cross_entropy over view(-1, C), a hand-written SGD step."""
+# ruff: noqa: B007, I001  (kept as the PyTorch examples write it)
 import hackgrad as torch
 import hackgrad.nn.functional as F
 

@@ -1,4 +1,5 @@
 """A digits CNN with train/test loops, in the style of PyTorch's MNIST example (sklearn's 8x8 digits)."""
+# ruff: noqa: B007, I001  (kept as the PyTorch examples write it)
 import hackgrad as torch
 import hackgrad.nn as nn
 import hackgrad.nn.functional as F

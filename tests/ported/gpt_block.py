@@ -1,5 +1,6 @@
 """A small GPT (nanoGPT's shape): causal self-attention with masked_fill on a tril buffer and F.softmax,
 LayerNorm, a GELU MLP, token and position embeddings, weight tying, AdamW."""
+# ruff: noqa: B007, I001  (kept as the PyTorch examples write it)
 import math
 
 import hackgrad as torch

@@ -1,6 +1,7 @@
 """An LSTM word language model in the style of PyTorch's word_language_model example: Embedding, LSTM with
 dropout, tied decoder weights, batchify/get_batch, truncated backprop with repackaged hidden states,
 gradient clipping and a plain SGD step."""
+# ruff: noqa: B007, I001  (kept as the PyTorch examples write it)
 import hackgrad as torch
 import hackgrad.nn as nn
 

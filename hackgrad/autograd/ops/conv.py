@@ -19,7 +19,10 @@ import numpy as np
 
 from hackgrad.autograd.function import Function
 
-__all__ = ["Conv2d", "ConvTranspose2d", "Unfold", "MaxPool2d", "AvgPool2d", "im2col", "col2im", "conv_output_size", "pair", "conv_padding"]
+__all__ = [
+    "Conv2d", "ConvTranspose2d", "Unfold", "MaxPool2d", "AvgPool2d", "im2col", "col2im", "conv_output_size", "pair",
+    "conv_padding",
+]
 
 
 # --- arguments --------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from hackgrad.autograd.function import Function
 
 __all__ = [
     "Add", "Sub", "Mul", "Div", "Neg", "Pow", "PowTensor", "Clone", "Cast",
-    "Exp", "Log", "Sqrt", "Abs", "Tanh", "Sigmoid", "ReLU", "LeakyReLU", "ELU", "Softplus",
+    "Exp", "Log", "Sin", "Cos", "Sqrt", "Abs", "Tanh", "Sigmoid", "ReLU", "LeakyReLU", "ELU", "Softplus",
     "Maximum", "Minimum", "Clip", "Where",
 ]
 
@@ -169,6 +169,28 @@ class Log(Function):
 
     def backward(self, dy):
         return (dy / self.x,)
+
+
+class Sin(Function):
+    """y = sin(x);  dy/dx = cos(x)"""
+
+    def forward(self, x):
+        self.x = x
+        return np.sin(x)
+
+    def backward(self, dy):
+        return (dy * np.cos(self.x),)
+
+
+class Cos(Function):
+    """y = cos(x);  dy/dx = -sin(x)"""
+
+    def forward(self, x):
+        self.x = x
+        return np.cos(x)
+
+    def backward(self, dy):
+        return (-dy * np.sin(self.x),)
 
 
 class Sqrt(Function):

@@ -8,7 +8,10 @@ import numpy as np
 
 from hackgrad.autograd.function import Function
 
-__all__ = ["Reshape", "Transpose", "BroadcastTo", "GetItem", "Concatenate", "Stack", "Pad", "normalize_index", "torch_index_stages"]
+__all__ = [
+    "Reshape", "Transpose", "BroadcastTo", "GetItem", "Concatenate", "Stack", "Pad", "normalize_index",
+    "torch_index_stages",
+]
 
 
 class Reshape(Function):
