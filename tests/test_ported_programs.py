@@ -49,6 +49,7 @@ def test_program_runs_and_learns_on_hackgrad(name):
     program = load(name, source)
     losses, info = program.main(**kwargs)
     first, last = head_tail(losses)
+    print(f"\n{name} on hackgrad: loss {first:.3f} -> {last:.3f} over {len(losses)} steps, {info}")
     assert np.isfinite(losses).all()
     assert last < first * (1 - fall), f"{name}: loss {first:.3f} -> {last:.3f}, {info}"
 
@@ -67,4 +68,5 @@ def test_the_same_program_learns_on_pytorch(name):
     kwargs, fall = PROGRAMS[name]
     losses, info = load(name, as_torch((HERE / f"{name}.py").read_text())).main(**kwargs)
     first, last = head_tail(losses)
+    print(f"\n{name} on torch: loss {first:.3f} -> {last:.3f} over {len(losses)} steps, {info}")
     assert last < first * (1 - fall), f"{name} on torch: loss {first:.3f} -> {last:.3f}, {info}"

@@ -188,6 +188,7 @@ def test_conversions_and_device_idiom():
     assert x.to("cpu", hackgrad.float64).dtype == hackgrad.float64
     assert x.type_as(hackgrad.tensor([1], dtype="int32")).dtype == hackgrad.int32
     assert x.device == hackgrad.device("cpu") and str(x.device) == "cpu"
+    assert hackgrad.tensor([1, 2], device=x.device).device == "cpu"
     assert x.new_zeros(2, 2).dtype == x.dtype and x.new_ones((3,)).shape == (3,)
     assert not hackgrad.cuda.is_available()
     device = "cuda" if hackgrad.cuda.is_available() else "cpu"

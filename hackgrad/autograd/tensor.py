@@ -693,9 +693,11 @@ def _raw(x):
     return x.data if isinstance(x, Tensor) else x
 
 
-def tensor(data, dtype=None, requires_grad=False):
+def tensor(data, dtype=None, requires_grad=False, device=None):
     """Make a tensor. Floating data (lists, floats, float64 arrays) becomes float32 unless `dtype`
-    (e.g. "float64") says otherwise; integer data stays integer (class labels, indices)."""
+    (e.g. "float64") says otherwise; integer data stays integer (class labels, indices). `device` may
+    only name the CPU."""
+    as_device(device, "tensor")
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
