@@ -16,7 +16,6 @@ import warnings
 import numpy as np
 
 from hackgrad.autograd import Tensor, no_grad
-from hackgrad.estimators import io
 from hackgrad.estimators._sklearn import (
     BaseEstimator,
     ClassifierMixin,
@@ -26,6 +25,7 @@ from hackgrad.estimators._sklearn import (
     check_random_state_seed,
     validate_data,
 )
+from hackgrad.io import ContainerError, read_container, write_container
 
 __all__ = [
     "NetworkEstimator",
@@ -42,6 +42,12 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid", "identity")
 SOLVERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("constant", "cosine")
 _DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+class ModelFileError(ContainerError):
+    """An estimator or ensemble file that is missing, truncated, damaged or not a hackgrad model file."""
+
+
 _REGISTRY = {}  # class name -> class, so a model file can say which estimator it holds
 
 
@@ -265,14 +271,14 @@ class NetworkEstimator(BaseEstimator):
     def save(self, path):
         """Write the fitted estimator to one `.npz` file (arrays + JSON, no pickle, atomic)."""
         meta, arrays = self._export()
-        return io.save_arrays(path, meta, arrays)
+        return write_container(path, "estimator", meta, arrays)
 
     @classmethod
     def load(cls, path):
         """Read an estimator written by `save`; raises ModelFileError for a damaged file."""
         est = load(path)
         if not isinstance(est, cls):
-            raise io.ModelFileError(f"{path}: holds a {type(est).__name__}, not a {cls.__name__}")
+            raise ModelFileError(f"{path}: holds a {type(est).__name__}, not a {cls.__name__}")
         return est
 
     def _export(self, prefix=""):
@@ -285,7 +291,6 @@ class NetworkEstimator(BaseEstimator):
             params[key] = list(value) if isinstance(value, tuple) else value
         json.dumps(params)  # fail here, naming nothing obscure, if a hyperparameter is not JSON-able
         meta = {
-            "kind": "estimator",
             "class": type(self).__name__,
             "params": params,
             "n_features_in": int(self.n_features_in_),
@@ -391,9 +396,9 @@ class ProbabilisticClassifier(NetworkClassifier):
 
 def load(path):
     """Read any estimator written by `est.save(path)`."""
-    meta, arrays = io.load_arrays(path, expect_kind="estimator")
+    meta, arrays = read_container(path, "estimator", what="model file", error=ModelFileError)
     if meta.get("class") not in _REGISTRY:
-        raise io.ModelFileError(
+        raise ModelFileError(
             f"{path}: unknown estimator class {meta.get('class')!r}; known: {', '.join(sorted(_REGISTRY))}"
         )
     return _REGISTRY[meta["class"]]._restore(meta, arrays)

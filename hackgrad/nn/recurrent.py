@@ -42,7 +42,7 @@ def _check_nonlinearity(layer, nonlinearity):
 
 def _reset_uniform(module, hidden_size, rng, seed):
     """Every weight and bias ~ U(-1/sqrt(H), 1/sqrt(H)), PyTorch's initialisation, in parameter order."""
-    rng = init.make_rng(rng, seed)
+    rng = init.make_rng(seed, rng)
     bound = 1 / math.sqrt(hidden_size)
     for p in module.parameters():
         init.uniform_(p, -bound, bound, rng=rng)
@@ -102,7 +102,7 @@ class _RNNBase(Module):
                 for pname, shape in shapes.items():
                     setattr(self, pname, Parameter(np.empty(shape, dtype=dtype)))
                 self._names.append(tuple(shapes))
-        self._rng = init.make_rng(rng, seed)
+        self._rng = init.make_rng(seed, rng)
         self.reset_parameters(rng=self._rng)
 
     @property

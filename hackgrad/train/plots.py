@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hackgrad.train.checkpoint import atomic_write
+from hackgrad.io import atomic_write
 
 __all__ = [
     "plot_history",
