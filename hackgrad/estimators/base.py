@@ -26,6 +26,7 @@ from hackgrad.estimators._sklearn import (
     validate_data,
 )
 from hackgrad.io import ContainerError, read_container, write_container
+from hackgrad.train.step import model_dtype, train_epoch
 
 __all__ = [
     "NetworkEstimator",
@@ -224,18 +225,12 @@ class NetworkEstimator(BaseEstimator):
         stop_early = self.tol is not None and self.n_iter_no_change is not None
         best, stall, converged = np.inf, 0, False
         curve = []
-        model.train()
+        dtype = model_dtype(model)
         for epoch in range(int(self.max_iter)):
             order = rng.permutation(n)
-            total = 0.0
-            for start in range(0, n, batch):
-                idx = order[start : start + batch]
-                optimizer.zero_grad()
-                loss = self._loss(model(Tensor(Xs[idx], dtype=Xs.dtype)), targets[idx])
-                loss.backward()
-                optimizer.step()
-                total += float(loss.data) * len(idx)
-            epoch_loss = total / n
+            batches = ((Xs[idx], targets[idx]) for idx in (order[i : i + batch] for i in range(0, n, batch)))
+            # the loss is checked once per epoch below, with advice in the estimator's own terms
+            epoch_loss = train_epoch(model, self._loss, optimizer, batches, dtype=dtype, check_finite=False).loss
             if not math.isfinite(epoch_loss):
                 raise FloatingPointError(
                     f"{type(self).__name__}: the training loss became {epoch_loss} in epoch {epoch + 1}; "
