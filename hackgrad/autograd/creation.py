@@ -1,7 +1,7 @@
 """Making tensors, PyTorch's way: `zeros`, `arange`, `randn`, `*_like`, ... and the default generator.
 
 Every drawing function takes `rng` (a `numpy.random.Generator`) or `seed`; with neither it draws from the
-default generator, which `manual_seed(s)` resets, so a PyTorch program that opens with
+default generator (hackgrad.util's), which `manual_seed(s)` resets, so a PyTorch program that opens with
 `torch.manual_seed(1337)` is reproducible here too. Floating results are float32 unless `dtype` says
 otherwise; integer ones (`arange` of ints, `randint`, `randperm`) are int64, as in PyTorch.
 """
@@ -13,6 +13,7 @@ import numpy as np
 
 from hackgrad.autograd.dtypes import as_device, as_dtype
 from hackgrad.autograd.tensor import Tensor
+from hackgrad.util import default_generator, make_rng, manual_seed
 
 __all__ = [
     "manual_seed", "seed", "default_generator", "get_rng", "Generator",
@@ -22,24 +23,9 @@ __all__ = [
     "from_numpy", "as_tensor", "is_tensor", "is_floating_point", "numel", "allclose", "isclose",
 ]
 
-_default = {"rng": np.random.default_rng()}
-
-
-def manual_seed(seed):
-    """Reset the default generator to `seed`: every later draw without its own rng/seed repeats."""
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise TypeError(f"manual_seed: seed must be an integer >= 0, got {seed!r}")
-    _default["rng"] = np.random.default_rng(int(seed))
-    return _default["rng"]
-
-
 def seed():
     """Reseed the default generator from fresh OS entropy."""
-    _default["rng"] = np.random.default_rng()
-
-
-def default_generator():
-    return _default["rng"]
+    manual_seed(int(np.random.SeedSequence().entropy % 2**63))
 
 
 class Generator:
@@ -57,19 +43,15 @@ class Generator:
 
 def get_rng(rng=None, seed=None, what="draw"):
     """The generator a drawing function uses: `rng` (a numpy Generator, a hackgrad Generator or an int
-    seed), a fresh one from `seed`, else the default one."""
+    seed), a fresh one from `seed`, else the default one (hackgrad.util.make_rng, named after `what`)."""
+    if isinstance(rng, Generator):
+        rng = rng.rng
     if rng is not None and seed is not None:
         raise TypeError(f"{what}: give rng or seed, not both")
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, Generator):
-        return rng.rng
-    if rng is None and seed is None:
-        return _default["rng"]
-    s = seed if rng is None else rng
-    if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 0:
-        raise TypeError(f"{what}: rng/seed must be a numpy.random.Generator or an integer >= 0, got {s!r}")
-    return np.random.default_rng(int(s))
+    try:
+        return make_rng(seed=seed, rng=rng)
+    except (TypeError, ValueError) as e:
+        raise type(e)(f"{what}: {e}") from None
 
 
 # --- filled tensors -------------------------------------------------------------------------------

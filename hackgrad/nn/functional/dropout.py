@@ -5,7 +5,7 @@ the identity. The mask is a constant of the graph: out = x * mask, whose gradien
 """
 
 from hackgrad.autograd import functional as af
-from hackgrad.nn.init import make_rng
+from hackgrad.util import make_rng
 
 __all__ = ["dropout"]
 
@@ -18,9 +18,10 @@ def _check_p(p):
 def dropout(x, p=0.5, training=True, *, rng=None, seed=None):
     """x with each value zeroed with probability p and the rest scaled by 1 / (1 - p); x if not training.
 
-    `rng` (a Generator or an int seed) or `seed` makes the mask reproducible; with neither, fresh entropy.
+    `rng` (a Generator or an int seed) or `seed` makes the mask reproducible; with neither, the default
+    generator (see hackgrad.manual_seed).
     """
     _check_p(p)
     if not training or p == 0:
         return af.dropout(x, p, training=False)
-    return af.dropout(x, p, training=True, rng=make_rng(rng, seed))
+    return af.dropout(x, p, training=True, rng=make_rng(seed, rng))
