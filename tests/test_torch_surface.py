@@ -201,6 +201,14 @@ def test_conversions_and_device_idiom():
         x.to("mps")
     with hackgrad.inference_mode():
         assert not (leaf((2,)) * 2).requires_grad
+    with hackgrad.set_grad_enabled(False):
+        assert not (leaf((2,)) * 2).requires_grad
+    assert (leaf((2,)) * 2).requires_grad
+    hackgrad.set_grad_enabled(False)  # called as a plain function, as scripts do
+    try:
+        assert not hackgrad.is_grad_enabled()
+    finally:
+        hackgrad.set_grad_enabled(True)
 
 
 def test_clone_contiguous_t():
