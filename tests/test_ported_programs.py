@@ -77,8 +77,9 @@ def test_the_digits_cnn_steps_like_pytorch_from_the_same_weights():
     step by step (the curves above differ only by their random streams)."""
     torch = pytest.importorskip("torch")
     torch.set_num_threads(1)
-    import hackgrad
     from sklearn.datasets import load_digits
+
+    import hackgrad
 
     source = (HERE / "digits_cnn.py").read_text()
     ours, theirs = load("digits_cnn", source), load("digits_cnn_torch", as_torch(source))
