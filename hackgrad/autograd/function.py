@@ -176,6 +176,8 @@ def backward_walk(root, seed, retain_graph=False):
                         f"{type(fn).__name__}.backward returned a gradient of shape {d.shape} "
                         f"for an input of shape {inp.data.shape}"
                     )
+            if d.dtype != inp.data.dtype and inp.data.dtype.kind == "f":
+                d = d.astype(inp.data.dtype)  # an input promoted by a mixed-dtype op gets its gradient in its own dtype
             if anomaly:
                 _check_finite(d, f"{type(fn).__name__}.backward")
             key = id(inp)

@@ -5,20 +5,31 @@ import numpy as np
 _FLOAT_DEFAULT = np.float32
 
 
+def _check_dtype(dtype):
+    """`dtype` as a NumPy dtype, if a tensor can hold it: floating, integer or bool (no objects, strings)."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"tensor: {dtype!r} is not a dtype; expected e.g. 'float32', 'float64', 'int64'") from None
+    if dtype.kind not in "fiub":
+        raise TypeError(f"tensor: unsupported dtype {dtype}; expected a float, int or bool dtype")
+    return dtype
+
+
 def _as_array(data, dtype):
     if isinstance(data, Tensor):
         data = data.data
     arr = np.asarray(data)
+    if arr.dtype.kind not in "fiub":  # objects and strings are refused even with a numeric dtype
+        raise TypeError(f"tensor: unsupported data of dtype {arr.dtype}; expected numbers (float, int, bool)")
     if dtype is not None:
-        dtype = np.dtype(dtype)
+        dtype = _check_dtype(dtype)
         if arr.dtype != dtype:
             arr = arr.astype(dtype)
     elif arr.dtype.kind == "f" and arr.dtype != _FLOAT_DEFAULT:
         # all floating data becomes float32 unless asked otherwise (PyTorch keeps a float64 ndarray's dtype;
         # here a model's float32 weights never meet float64 data by accident)
         arr = arr.astype(_FLOAT_DEFAULT)
-    elif arr.dtype.kind not in "fiub":
-        raise TypeError(f"tensor: unsupported data of dtype {arr.dtype}; expected numbers (float, int, bool)")
     return arr
 
 
@@ -133,7 +144,7 @@ class Tensor:
 
     def astype(self, dtype):
         """This tensor as `dtype`; a floating result keeps the graph, an integer one has no grad."""
-        dtype = np.dtype(dtype)
+        dtype = _check_dtype(dtype)
         if dtype == self.data.dtype:
             return self
         if dtype.kind != "f":
@@ -171,12 +182,16 @@ class Tensor:
 
     # --- operators -------------------------------------------------------------------------------
     def _lift(self, other):
-        """A constant operand as a tensor of this tensor's dtype (so float32 stays float32)."""
+        """A constant operand as a tensor of this tensor's dtype (so float32 stays float32); a float constant
+        meeting an integer tensor is float32, as a Python float is in PyTorch."""
         if isinstance(other, Tensor):
             return other
         arr = np.asarray(other)
-        if arr.dtype.kind in "fiub" and arr.dtype != self.data.dtype and self.data.dtype.kind == "f":
-            arr = arr.astype(self.data.dtype)
+        if arr.dtype.kind in "fiub" and arr.dtype != self.data.dtype:
+            if self.data.dtype.kind == "f":
+                arr = arr.astype(self.data.dtype)
+            elif arr.dtype.kind == "f":
+                arr = arr.astype(_FLOAT_DEFAULT)
         return Tensor._make(arr)
 
     def __add__(self, other):
