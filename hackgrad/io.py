@@ -45,7 +45,10 @@ try:  # POSIX: a writer locks its temporary file, so a cleaner can tell a live o
 except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
-__all__ = ["atomic_write", "write_container", "read_container", "ContainerError", "FORMAT", "VERSION"]
+__all__ = [
+    "atomic_write", "write_container", "read_container", "ContainerError", "FORMAT", "VERSION",
+    "check_writable_dir", "remove_stale_temporaries",
+]
 
 FORMAT = "hackgrad"
 VERSION = 2
@@ -88,6 +91,25 @@ def atomic_write(path, mode="wb", encoding=None):
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+
+
+def check_writable_dir(folder, flag="the output folder"):
+    """Make `folder` (and its parents) if needed and prove it takes a file, before any work is done.
+
+    Raises ValueError naming `flag` when it is a file, cannot be made, or refuses writes.
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"{flag} {folder} is a file, not a folder; choose a folder for the results")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".write-test.", suffix=".tmp", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        reason = err.strerror or err
+        raise ValueError(f"{flag} {folder} cannot be written to ({reason}); choose another folder") from None
+    return folder
 
 
 def remove_stale_temporaries(path):

@@ -75,7 +75,7 @@ GENERIC = {
 }
 
 # flags that may change when a run is resumed; every other flag must match the checkpoint's
-RESUMABLE = ("epochs", "out", "resume", "plots", "verbose", "checkpoint_every")
+RESUMABLE = ("epochs", "out", "resume", "plots", "verbose", "checkpoint_every", "overwrite")
 
 
 def _hidden(text):
@@ -181,7 +181,15 @@ def add_arguments(parser):
         "--out", metavar="DIR", help="run folder for the checkpoint, results and plots (default runs/<data>)"
     )
     run_.add_argument(
-        "--resume", metavar="DIR", help="continue the run saved in DIR (a larger --epochs trains on)"
+        "--resume",
+        metavar="DIR",
+        help="continue the run saved in DIR, or in DIR/checkpoint.npz named as a file (a larger --epochs trains on)",
+    )
+    run_.add_argument(
+        "--overwrite",
+        action="store_const",
+        const=True,
+        help="start afresh in an --out folder that already holds a run (its checkpoint is replaced)",
     )
     run_.add_argument("--checkpoint-every", type=_positive_int, help="epochs between checkpoints (default 1)")
     run_.add_argument(
@@ -232,8 +240,9 @@ def _settings(args, parser_error):
         }
     )
     s.update(PRESETS.get(name, {}))
-    for key in ("out", "plots", "verbose", "checkpoint_every", "resume"):
-        given.pop(key, None)
+    for key in RESUMABLE:
+        if key != "epochs":
+            given.pop(key, None)
     s.update(given)
     if "optimizer" in given and given["optimizer"] != PRESETS.get(name, {}).get("optimizer") and "lr" not in given:
         s["lr"] = DEFAULT_LR[s["optimizer"]]
@@ -248,11 +257,64 @@ def _settings(args, parser_error):
 
 def _run_options(args):
     return {
+        "overwrite": bool(getattr(args, "overwrite", None)),
         "out": args.out,
         "plots": True if args.plots is None else args.plots,
         "verbose": args.verbose,
         "checkpoint_every": args.checkpoint_every or 1,
     }
+
+
+def check_settings(settings, where):
+    """A loaded run's settings through the command line's own checks (types, ranges, choices), so an edited
+    checkpoint cannot ask for what the flags would refuse. Returns a checked copy with values converted."""
+    if not isinstance(settings, dict):
+        raise ValueError(f"{where}: the saved settings are not a dict")
+    parser = add_arguments(argparse.ArgumentParser(prog="hackgrad train", add_help=False))
+    checked = dict(settings)
+    for action in parser._actions:
+        key = action.dest
+        if key in RESUMABLE or key == "help":
+            continue
+        if key not in settings:
+            raise ValueError(f"{where}: the saved settings lack {key!r}; this is not a run `hackgrad train` saved")
+        value = settings[key]
+        if value is None:
+            continue
+        if isinstance(action, argparse._StoreConstAction):
+            if value not in (action.const, False):
+                raise ValueError(f"{where}: saved setting {key}={value!r}; expected true or false")
+            continue
+        if action.choices is not None and value not in action.choices:
+            raise ValueError(
+                f"{where}: saved setting {key}={value!r} is not one of {', '.join(map(str, action.choices))}"
+            )
+        if action.type is not None:
+            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+                raise ValueError(f"{where}: saved setting {key}={value!r} is not a value the flag takes")
+            try:
+                checked[key] = action.type(str(value))
+            except (argparse.ArgumentTypeError, ValueError) as err:
+                raise ValueError(f"{where}: saved setting {key}={value!r}: {err}") from None
+    for key in ("epochs", "lr"):
+        if not isinstance(checked.get(key), (int, float)) or isinstance(checked.get(key), bool):
+            raise ValueError(f"{where}: saved setting {key}={checked.get(key)!r} is not a number")
+    return checked
+
+
+def check_memory(s, n_features, n_outputs):
+    """Refuse, with the estimate, a model and batch that cannot fit in memory (before building them)."""
+    from hackgrad.util import check_fits
+
+    widths = [n_features, *(int(h) for h in s["hidden"].split(",") if h.strip()), n_outputs]
+    if s["model"] != "mlp":
+        widths = [n_features, n_outputs]
+    params = sum(a * b + b for a, b in zip(widths, widths[1:]))
+    # float32 weights, gradients and two optimizer moments; per sample, each layer's output and its gradient
+    # (and a pre-activation copy)
+    nbytes = 16 * params + 12 * s["batch_size"] * sum(widths)
+    check_fits(nbytes, f"a {'-'.join(map(str, widths))} {s['model']} ({params:,} parameters, batch {s['batch_size']})",
+               "choose smaller --hidden layers or --batch-size")
 
 
 # --- data -------------------------------------------------------------------------------------------
@@ -472,6 +534,9 @@ def run(args, parser_error=None):
     except (CheckpointError, TrainingDivergedError, FileNotFoundError, ValueError, ImportError) as err:
         print(f"hackgrad train: error: {err}", file=sys.stderr)
         return 1
+    except OSError as err:  # a full disk or a vanished folder while saving: files written before are complete
+        print(f"hackgrad train: error: could not save: {err} (files saved before this are intact)", file=sys.stderr)
+        return 1
 
 
 def _run(args, error):
@@ -479,20 +544,21 @@ def _run(args, error):
     import time
     from pathlib import Path
 
+    from hackgrad.io import check_writable_dir
     from hackgrad.train.callbacks import EarlyStopping
     from hackgrad.train.checkpoint import CHECKPOINT_NAME, load_checkpoint
     from hackgrad.train.trainer import Trainer
 
     options = _run_options(args)
     if args.resume is not None:
-        ckpt = load_checkpoint(
-            Path(args.resume) / CHECKPOINT_NAME if Path(args.resume).is_dir() else args.resume
-        )
-        if not isinstance(ckpt.config, dict) or "settings" not in ckpt.config:
+        # a run folder, or the checkpoint file in it: either way the run (and its later saves) live in the folder
+        resume_dir = Path(args.resume) if Path(args.resume).is_dir() else Path(args.resume).parent
+        ckpt = load_checkpoint(Path(args.resume) / CHECKPOINT_NAME if Path(args.resume).is_dir() else args.resume)
+        if not isinstance(ckpt.config, dict) or not isinstance(ckpt.config.get("settings"), dict):
             error(
                 f"{ckpt.path} was not written by `hackgrad train` (no settings inside); resume it with fit()"
             )
-        s = dict(ckpt.config["settings"])
+        s = check_settings(ckpt.config["settings"], f"{ckpt.path}")
         clashes = []
         for key, value in vars(args).items():
             if value is None or key in RESUMABLE or key.startswith("_") or key == "command":
@@ -506,11 +572,17 @@ def _run(args, error):
             )
         if args.epochs is not None:
             s["epochs"] = args.epochs
-        out = Path(options["out"] or args.resume)
+        out = Path(options["out"] or resume_dir)
     else:
         ckpt = None
         s = _settings(args, error)
         out = Path(options["out"] or os.path.join("runs", s["data"] or Path(s["csv"]).stem))
+        if (out / CHECKPOINT_NAME).exists() and not options["overwrite"]:
+            error(
+                f"{out} already holds a run ({CHECKPOINT_NAME}); continue it with --resume {out}, replace it "
+                "with --overwrite, or choose another --out"
+            )
+    check_writable_dir(out, "--out")  # before any work: a bad folder is found now, not after training
     verbose = options["verbose"]
     if verbose is None:
         verbose = 2 if sys.stdout.isatty() else 1
@@ -520,6 +592,7 @@ def _run(args, error):
     splits, task, y_scale = _load_data(s)
     X_tr, y_tr = splits["train"]
     n_outputs = y_tr.shape[1] if task == "regression" else int(max(y.max() for _, y in splits.values()) + 1)
+    check_memory(s, X_tr.shape[1], n_outputs)
     model = _build(s, X_tr.shape[1], n_outputs, task)
     loss_fn, loss_name = _loss(s, task)
     optimizer = _optimizer(s, model.parameters())
