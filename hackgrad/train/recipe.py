@@ -19,7 +19,8 @@ from functools import partial
 from hackgrad.models import build_model  # noqa: F401  (re-exported: the recipe's model builder)
 
 __all__ = [
-    "resolve_settings", "prepare_data", "Prepared", "check_memory", "model_spec", "build_model", "make_loss", "make_optimizer",
+    "resolve_settings", "prepare_data", "Prepared", "check_memory",
+    "model_spec", "build_model", "make_loss", "make_optimizer",
     "make_schedule", "decay_groups", "DATASETS", "TOY", "MODELS", "ACTIVATIONS", "LOSSES", "OPTIMIZERS",
     "SCHEDULES", "STANDARDIZE", "TASKS", "DEFAULT_LR", "PRESETS", "GENERIC",
 ]
