@@ -142,3 +142,16 @@ def test_make_data_refuses_a_huge_n_with_the_estimate():
     with pytest.raises(MemoryError):
         make_blobs(10**8, n_features=1000)
     assert make_moons(10)[0].shape == (10, 2) and np.isfinite(make_moons(10)[0]).all()
+
+
+def test_a_layer_too_large_for_memory_is_refused_before_allocating():
+    from hackgrad import nn
+    from hackgrad.estimators import MLPClassifier
+    from hackgrad.util import NotEnoughMemoryError
+
+    with pytest.raises(NotEnoughMemoryError, match=r"Linear\(100000000, 100000\) needs about .* TiB of memory"):
+        nn.Linear(100_000_000, 100_000)
+    X, y = np.random.default_rng(0).normal(size=(20, 2)), np.arange(20) % 2
+    with pytest.raises(MemoryError, match=r"Linear\(2, 10000000000\)"):
+        MLPClassifier((10**10,), max_iter=1).fit(X, y)
+    assert nn.Linear(3, 2).weight.shape == (2, 3)
