@@ -8,20 +8,31 @@ from hackgrad.autograd.dtypes import device as _device
 _FLOAT_DEFAULT = np.float32
 
 
+def _check_dtype(dtype):
+    """`dtype` as a NumPy dtype, if a tensor can hold it: floating, integer or bool (no objects, strings)."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"tensor: {dtype!r} is not a dtype; expected e.g. 'float32', 'float64', 'int64'") from None
+    if dtype.kind not in "fiub":
+        raise TypeError(f"tensor: unsupported dtype {dtype}; expected a float, int or bool dtype")
+    return dtype
+
+
 def _as_array(data, dtype):
     if isinstance(data, Tensor):
         data = data.data
     arr = np.asarray(data)
+    if arr.dtype.kind not in "fiub":  # objects and strings are refused even with a numeric dtype
+        raise TypeError(f"tensor: unsupported data of dtype {arr.dtype}; expected numbers (float, int, bool)")
     if dtype is not None:
-        dtype = np.dtype(dtype)
+        dtype = _check_dtype(dtype)
         if arr.dtype != dtype:
             arr = arr.astype(dtype)
     elif arr.dtype.kind == "f" and arr.dtype != _FLOAT_DEFAULT:
         # all floating data becomes float32 unless asked otherwise (PyTorch keeps a float64 ndarray's dtype;
         # here a model's float32 weights never meet float64 data by accident)
         arr = arr.astype(_FLOAT_DEFAULT)
-    elif arr.dtype.kind not in "fiub":
-        raise TypeError(f"tensor: unsupported data of dtype {arr.dtype}; expected numbers (float, int, bool)")
     return arr
 
 
@@ -43,7 +54,7 @@ class Tensor:
         self._fn = None
         self._retain = False
         self.name = name
-        self._vc = [0]  # the version counter: a one-item list so that detach() can share it
+        self._vc = [0, 0]  # [in-place changes, clock stamp of the last one]: a list, so detach() can share it
 
     @classmethod
     def _make(cls, array):
@@ -54,7 +65,7 @@ class Tensor:
         t._fn = None
         t._retain = False
         t.name = None
-        t._vc = [0]
+        t._vc = [0, 0]
         return t
 
     # --- what a wire shows -----------------------------------------------------------------------
@@ -136,7 +147,10 @@ class Tensor:
         """Record an in-place change of `self.data`. Every in-place writer calls this once per change
         (optimizer steps, init functions, in-place tensor methods); backward then refuses to use an array
         an op saved before the change."""
-        self._vc[0] += 1
+        vc = self._vc
+        vc[0] += 1
+        _clock[0] += 1
+        vc[1] = _clock[0]
 
     def requires_grad_(self, flag=True):
         if flag and self.data.dtype.kind != "f":
@@ -157,7 +171,7 @@ class Tensor:
 
     def astype(self, dtype):
         """This tensor as `dtype`; a floating result keeps the graph, an integer one has no grad."""
-        dtype = np.dtype(dtype)
+        dtype = _check_dtype(dtype)
         if dtype == self.data.dtype:
             return self
         if dtype.kind != "f":
@@ -341,12 +355,16 @@ class Tensor:
 
     # --- operators -------------------------------------------------------------------------------
     def _lift(self, other):
-        """A constant operand as a tensor of this tensor's dtype (so float32 stays float32)."""
+        """A constant operand as a tensor of this tensor's dtype (so float32 stays float32); a float constant
+        meeting an integer tensor is float32, as a Python float is in PyTorch."""
         if isinstance(other, Tensor):
             return other
         arr = np.asarray(other)
-        if arr.dtype.kind in "fiub" and arr.dtype != self.data.dtype and self.data.dtype.kind == "f":
-            arr = arr.astype(self.data.dtype)
+        if arr.dtype.kind in "fiub" and arr.dtype != self.data.dtype:
+            if self.data.dtype.kind == "f":
+                arr = arr.astype(self.data.dtype)
+            elif arr.dtype.kind == "f":
+                arr = arr.astype(_FLOAT_DEFAULT)
         return Tensor._make(arr)
 
     def __add__(self, other):
@@ -705,6 +723,7 @@ from hackgrad.autograd import functional as F  # noqa: E402  (functions build Te
 from hackgrad.autograd import ops  # noqa: E402  (ops build Tensors)
 from hackgrad.autograd.function import backward_walk  # noqa: E402
 from hackgrad.autograd.mode import is_grad_enabled  # noqa: E402
+from hackgrad.autograd.mode import _clock  # noqa: E402
 from hackgrad.autograd.ops.elementwise import Cast  # noqa: E402
 
 

@@ -5,7 +5,7 @@ import numpy as np
 from hackgrad.autograd.function import Function
 from hackgrad.autograd.ops.reduce import normalize_axes
 
-__all__ = ["LogSoftmax", "Affine", "SoftmaxCrossEntropy", "SigmoidCrossEntropy", "BinaryCrossEntropy", "BatchNorm"]
+__all__ = ["LogSoftmax", "Affine", "SoftmaxCrossEntropy", "SigmoidCrossEntropy", "BatchNorm"]
 
 
 class LogSoftmax(Function):
@@ -122,24 +122,6 @@ class SigmoidCrossEntropy(Function):
             dy = -self.x if self.pos_weight is None else (self.pos_weight - 1) * self.softplus - self.x
             dy = dy * w * dloss
         return dx, dy
-
-
-class BinaryCrossEntropy(Function):
-    """loss = -w [y log p + (1 - y) log(1 - p)] (logs clamped at -100, as in PyTorch);
-    dloss/dp = w (p - y) / (p (1 - p)),  dloss/dy = w [log(1 - p) - log p] (clamped the same way)"""
-
-    def forward(self, p, y):
-        self.p, self.y = p, y
-        with np.errstate(divide="ignore"):  # log(0) = -inf, then clamped like PyTorch
-            self.log_p, self.log_q = np.maximum(np.log(p), -100), np.maximum(np.log1p(-p), -100)
-        loss = -(y * self.log_p + (1 - y) * self.log_q)
-        return loss if self.weight is None else loss * self.weight
-
-    def backward(self, dloss):
-        p, w = self.p, (1 if self.weight is None else self.weight)
-        dp = (p - self.y) / np.maximum(p * (1 - p), 1e-12) * w * dloss  # PyTorch's guard at p = 0 or 1
-        dy = (self.log_q - self.log_p) * w * dloss if self.needs_grad[1] else None
-        return dp, dy
 
 
 class BatchNorm(Function):
