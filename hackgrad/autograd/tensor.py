@@ -722,8 +722,7 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
 from hackgrad.autograd import functional as F  # noqa: E402  (functions build Tensors)
 from hackgrad.autograd import ops  # noqa: E402  (ops build Tensors)
 from hackgrad.autograd.function import backward_walk  # noqa: E402
-from hackgrad.autograd.mode import is_grad_enabled  # noqa: E402
-from hackgrad.autograd.mode import _clock  # noqa: E402
+from hackgrad.autograd.mode import _clock, is_grad_enabled  # noqa: E402
 from hackgrad.autograd.ops.elementwise import Cast  # noqa: E402
 
 
