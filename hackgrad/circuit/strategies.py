@@ -35,7 +35,7 @@ def _forward(f, values):
 def _check_output(out, f):
     if isinstance(out, bool) or not isinstance(out, Real):
         name = getattr(f, "__name__", "f")
-        raise TypeError(f"{name} returned {type(out).__name__}; expected a Unit or a real number (the circuit's output)")
+        raise TypeError(f"{name} returned {type(out).__name__}; expected a Unit or a real number (the output)")
     return float(out)
 
 

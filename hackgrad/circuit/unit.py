@@ -38,11 +38,18 @@ class Op:
         return f"Op({self.name})"
 
 
-ADD, SUB, MUL, DIV, MAX = (Op("add", "+", "AddGate"), Op("sub", "-", "SubtractGate"),
-                           Op("mul", "*", "MultiplyGate"), Op("div", "/", "DivideGate"), Op("max", "max", "MaxGate"))
-NEG, POW, EXP, LOG = Op("neg", "neg", "NegateGate"), Op("pow", "^", "PowerGate"), Op("exp", "exp", "ExpGate"), \
-    Op("log", "log", "LogGate")
-TANH, SIGMOID, RELU = Op("tanh", "tanh", "TanhGate"), Op("sigmoid", "sig", "SigmoidGate"), Op("relu", "relu", "ReLUGate")
+ADD = Op("add", "+", "AddGate")
+SUB = Op("sub", "-", "SubtractGate")
+MUL = Op("mul", "*", "MultiplyGate")
+DIV = Op("div", "/", "DivideGate")
+MAX = Op("max", "max", "MaxGate")
+NEG = Op("neg", "neg", "NegateGate")
+POW = Op("pow", "^", "PowerGate")
+EXP = Op("exp", "exp", "ExpGate")
+LOG = Op("log", "log", "LogGate")
+TANH = Op("tanh", "tanh", "TanhGate")
+SIGMOID = Op("sigmoid", "sig", "SigmoidGate")
+RELU = Op("relu", "relu", "ReLUGate")
 
 # Set by hackgrad.circuit.vectorize while it traces a function: reading a Unit's value to decide
 # something (a comparison, `if u:`, `float(u)`) would bake one example's branch into the traced circuit.
