@@ -1,4 +1,7 @@
-"""The scalar engine: chapters 1-2 of the guide on plain Python floats (no NumPy)."""
+"""The scalar engine: chapters 1-2 of the guide on plain Python floats (no NumPy).
+
+`vectorize` (chapter 3: the same circuit on arrays, with the tensor engine) loads NumPy on first use.
+"""
 
 from hackgrad.circuit.draw import Diagram, draw
 from hackgrad.circuit.gates import (
@@ -43,4 +46,13 @@ __all__ = [
     "exp", "log", "tanh", "sigmoid", "relu", "maximum", "total", "linear",
     "random_search", "numerical_gradient", "analytic_gradient", "gradcheck", "compare_strategies",
     "draw", "Diagram", "Neuron", "Layer", "MLP", "SGD", "SVM", "TwoLayerNet",
+    "vectorize", "TracingError",
 ]
+
+
+def __getattr__(name):
+    if name in ("vectorize", "Vectorized", "TracingError"):  # NumPy and the tensor engine, on first use
+        from hackgrad.circuit import vectorized
+
+        return getattr(vectorized, name)
+    raise AttributeError(f"module 'hackgrad.circuit' has no attribute {name!r}")
