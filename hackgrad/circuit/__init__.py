@@ -37,7 +37,7 @@ from hackgrad.circuit.strategies import (
     numerical_gradient,
     random_search,
 )
-from hackgrad.circuit.unit import Gate, Unit, as_unit  # noqa: I001  (unit before the layers on it)
+from hackgrad.circuit.unit import Gate, Unit, as_unit, collector_paused  # noqa: I001  (unit before the layers on it)
 
 __all__ = [
     "Unit", "Gate", "as_unit",
@@ -46,7 +46,7 @@ __all__ = [
     "exp", "log", "tanh", "sigmoid", "relu", "maximum", "total", "linear",
     "random_search", "numerical_gradient", "analytic_gradient", "gradcheck", "compare_strategies",
     "draw", "Diagram", "Neuron", "Layer", "MLP", "SGD", "SVM", "TwoLayerNet",
-    "vectorize", "TracingError",
+    "vectorize", "TracingError", "collector_paused",
 ]
 
 

@@ -15,6 +15,8 @@ Either way the graph has no reference cycles (a Unit points at its inputs, never
 graph is freed by reference counting alone.
 """
 
+import gc
+from contextlib import contextmanager
 from math import exp as _exp
 from math import isfinite
 from math import log as _log
@@ -346,6 +348,24 @@ def _walk(root):
         u.grad = 0.0
         place(u)
     return order
+
+
+@contextmanager
+def collector_paused():
+    """Opt-in: pause CPython's cyclic garbage collector inside the block, restore it after.
+
+    Circuits make no reference cycles, so their graphs are freed by reference counting alone; the
+    collector only scans them while they grow (in bench/scalar_moons.py, the larger part of a training
+    step of micrograd-style code). Garbage with cycles made by other code in the block waits until the
+    collector runs again. Nothing changes unless you use this: `with collector_paused(): step()`.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _value(x):
