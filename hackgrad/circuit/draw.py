@@ -38,7 +38,8 @@ def _text(s):
 
 
 def _inputs(u):
-    return u.inputs
+    g = u._gate
+    return g.inputs if g is not None else ()
 
 
 class _Node:
@@ -179,12 +180,12 @@ def draw(out, title=None, max_nodes=400):
                          "drawings are for small circuits (raise max_nodes to draw it anyway)")
     nodes, edges, node_of = [], [], {}
     for u in units:
-        if u.is_leaf:
+        if u._gate is None:
             node = _Node(id(u), "input", u.label or _fmt(u.value))
         else:
-            node = _Node(id(u), "gate", u.op)
-            node.layer = 1 + max(node_of[id(v)].layer for v in u.inputs)
-            edges += [_Edge(node_of[id(v)], node, v) for v in u.inputs]
+            node = _Node(id(u), "gate", getattr(u._gate, "symbol", type(u._gate).__name__))
+            node.layer = 1 + max(node_of[id(v)].layer for v in u._gate.inputs)
+            edges += [_Edge(node_of[id(v)], node, v) for v in u._gate.inputs]
         node_of[id(u)] = node
         nodes.append(node)
     # an input sits just left of its first reader (as in the guide's drawings), so no wire crosses a gate

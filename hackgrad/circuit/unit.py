@@ -119,6 +119,8 @@ class Unit:
         gate._out = ref(self)
         return gate
 
+    _gate = gate  # the name code written against the earlier layout (a gate per node) reads, e.g. draw.py
+
     def backward(self, grad=1.0):
         """Tug on this wire with force `grad` and backpropagate to every wire it depends on.
 
