@@ -100,8 +100,12 @@ class Unit:
     def op(self):
         """The symbol of what made this wire ('*', 'tanh', a gate's symbol), or None for a leaf."""
         op = self._op
-        if op is None or isinstance(op, Op):
-            return None if op is None else (f"^{self._db:g}" if op is POW else op.symbol)
+        if op is None:
+            return None
+        if op is POW:
+            return f"^{self._db:g}"
+        if isinstance(op, Op):
+            return op.symbol
         return getattr(op, "symbol", type(op).__name__)
 
     @property

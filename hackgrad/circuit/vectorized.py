@@ -275,6 +275,7 @@ class _Group:
             self.B = np.array([[theta_index(ins[1][i][1]) for ins in members] for i in bias],
                               dtype=np.intp).reshape(len(bias), m)
             self.B_sign = np.array([[terms[i][0]] * m for i in bias]).reshape(len(bias), m)
+            self.W_signed, self.B_signed = (self.W_sign != 1.0).any(), (self.B_sign != 1.0).any()
         else:
             _, self.op, args, self.p, _ = members[0]
             self.args = []
@@ -294,12 +295,12 @@ class _Group:
             z = None
             if self.W.size:
                 W = theta[self.W]  # (k, m)
-                if (self.W_sign != 1.0).any():
+                if self.W_signed:
                     W = W * self.W_sign
                 z = _gather(self.acts, tensors, n) @ W  # (N, k) @ (k, m) -> (N, m)
             if self.B.size:
                 b = theta[self.B]  # (nb, m)
-                if (self.B_sign != 1.0).any():
+                if self.B_signed:
                     b = b * self.B_sign
                 b = b.sum(axis=0, keepdims=True) if self.B.shape[0] > 1 else b  # (1, m)
                 z = b if z is None else z + b
@@ -318,13 +319,13 @@ class _Group:
                     w = f"np.array({self.W_sign.tolist()})"
                 else:
                     w = _index_source(self.W)
-                    if (self.W_sign != 1.0).any():
+                    if self.W_signed:
                         w = f"{w} * np.array({self.W_sign.tolist()})"
                 lines.append(f"W{self.gid} = {w}  # {self.W.shape}")
                 parts.append(f"{_gather_source(self.acts, widths)} @ W{self.gid}")
             if self.B.size:
                 b = _index_source(self.B[0] if self.B.shape[0] == 1 else self.B)
-                if (self.B_sign != 1.0).any():
+                if self.B_signed:
                     b = f"({b} * np.array({(self.B_sign[0] if self.B.shape[0] == 1 else self.B_sign).tolist()}))"
                 if self.B.shape[0] > 1:
                     b = f"{b}.sum(axis=0)"
