@@ -196,3 +196,21 @@ def test_bad_calls_are_refused_before_the_work():
 
     with pytest.raises(TypeError, match="Twice.*custom gate"):
         vectorize(lambda a: Twice()(a))(np.ones(2))
+
+
+def test_the_chapter_2_vectorize_example(capsys, monkeypatch, tmp_path):
+    """examples/ch2_vectorize.py: the guide's 2-layer net (n-ary LinearReLU gates) traced, checked, trained."""
+    import re
+    import runpy
+    import sys
+    from pathlib import Path
+
+    monkeypatch.setattr(sys, "argv", ["ch2_vectorize"])
+    monkeypatch.chdir(tmp_path)
+    runpy.run_path(str(Path(__file__).resolve().parents[1] / "examples" / "ch2_vectorize.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "def hinge_vectorized(x0, x1, label, theta):" in out and " @ W0 + b0" in out
+    vec, sca = map(float, re.search(r"vectorized (\S+), scalar circuits (\S+)", out).groups())
+    assert vec == pytest.approx(sca, rel=1e-12)
+    assert float(re.search(r"largest gradient difference: (\S+)", out).group(1)) < 1e-12
+    assert float(re.search(r"training accuracy (\S+)", out).group(1)) >= 0.85

@@ -382,6 +382,8 @@ def _gather_source(plan, widths):
 def _index_source(idx):
     """theta[idx] as short source: a slice or an arithmetic pattern when idx has one (a layer's weights)."""
     idx = np.asarray(idx)
+    if idx.ndim == 2 and 1 in idx.shape and idx.size > 1:  # a row or a column: a 1-D pattern, reshaped
+        return f"{_index_source(idx.ravel())}.reshape{idx.shape}"
     flat = idx.ravel()
     if idx.ndim == 1 and len(flat) == 1:
         return f"theta[{flat[0]}:{flat[0] + 1}]"
@@ -389,12 +391,10 @@ def _index_source(idx):
         step = flat[1] - flat[0]
         return f"theta[{flat[0]}:{flat[-1] + 1}{'' if step == 1 else f':{step}'}]"
     if idx.ndim == 2 and idx.size > 1:
-        si = idx[1, 0] - idx[0, 0] if idx.shape[0] > 1 else 0
-        sj = idx[0, 1] - idx[0, 0] if idx.shape[1] > 1 else 0
+        si, sj = idx[1, 0] - idx[0, 0], idx[0, 1] - idx[0, 0]
         i, j = np.arange(idx.shape[0])[:, None], np.arange(idx.shape[1])
-        if (idx == idx[0, 0] + si * i + sj * j).all():
-            return (f"theta[{idx[0, 0]} + {si} * np.arange({idx.shape[0]})[:, None] + "
-                    f"{sj} * np.arange({idx.shape[1]})]")
+        if (idx == idx[0, 0] + si * i + sj * j).all():  # W[i, j] = theta[start + si*i + sj*j]
+            return f"theta[{idx[0, 0]} + {si} * np.arange({idx.shape[0]})[:, None] + {sj} * np.arange({idx.shape[1]})]"
     return f"theta[np.array({idx.tolist()})]"
 
 
