@@ -24,6 +24,7 @@ import argparse
 import gc
 import json
 import math
+import os
 import platform
 import random
 import statistics
@@ -290,7 +291,8 @@ def main(argv=None):
               "workload": "micrograd's demo: MLP 2-16-16-1 ReLU, 100 two-moons points, mean hinge + 1e-4*L2, "
                           "full-batch SGD, lr = 1.0 - 0.9*k/100",
               "data": data_note, "clock": "process CPU time per step (wall time alongside)",
-              "python": platform.python_version(), "machine": platform.machine()}
+              "python": platform.python_version(), "machine": platform.machine(),
+              "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
     if "micrograd" in engines:
         try:
             import micrograd  # noqa: F401
@@ -318,6 +320,7 @@ def main(argv=None):
             entry["max_abs_loss_diff_vs_micrograd_style"] = max(
                 abs(a - b) for a, b in zip(r["losses"], runs["micrograd_style"]["losses"]))
         result[e] = entry
+    result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(result, indent=2))
 
 
