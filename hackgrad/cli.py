@@ -11,6 +11,7 @@ SUBCOMMANDS = {
     "train": ("hackgrad.train.command", "Train a model on a dataset; checkpoint, resume, plots"),
     "search": ("hackgrad.search.command", "Random hyperparameter search with k-fold cross-validation"),
     "playground": ("hackgrad.playground.command", "A 2-D classification playground in the browser"),
+    "circuit": ("hackgrad.playground.circuit_command", "An interactive circuit: tug on its output, see the gradients"),
 }
 
 

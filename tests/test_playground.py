@@ -390,7 +390,7 @@ def test_http_rejects_bad_bodies(server):
     # an oversized body is refused from its Content-Length alone, before anything is read
     host, port = server.server_address[:2]
     with socket.create_connection((host, port), timeout=30) as conn:
-        conn.sendall(b"POST /api/reset HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        conn.sendall(b"POST /api/reset HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                      b"Content-Length: 2000000\r\n\r\n")
         reply = conn.makefile("rb").read()
     assert reply.startswith(b"HTTP/1.0 413") and b"request body over" in reply

@@ -172,11 +172,25 @@ class Diagram:
 
 def draw(out, title=None, max_nodes=400):
     """Lay out the circuit that produced the Unit `out`, with every wire's value and gradient."""
+    nodes, edges, _, _ = _build(out, max_nodes, "draw")
+    return Diagram(nodes, edges, title)
+
+
+def layout(out, max_nodes=400):
+    """The wires of `out`'s circuit in forward order and where `draw` puts each: (units, {id(u): (x, y)}).
+
+    The circuit page draws with these positions, so the browser and the SVG files share one layout.
+    """
+    _, _, units, node_of = _build(out, max_nodes, "layout")
+    return units, {key: (n.x, n.y) for key, n in node_of.items()}
+
+
+def _build(out, max_nodes, where):
     if not isinstance(out, Unit):
-        raise TypeError(f"draw: expected the circuit's output Unit, got {type(out).__name__}")
+        raise TypeError(f"{where}: expected the circuit's output Unit, got {type(out).__name__}")
     units = toposort(out, _inputs)  # every input before the gates that read it
     if len(units) > max_nodes:
-        raise ValueError(f"draw: the circuit has {len(units)} wires, more than max_nodes={max_nodes}; "
+        raise ValueError(f"{where}: the circuit has {len(units)} wires, more than max_nodes={max_nodes}; "
                          "drawings are for small circuits (raise max_nodes to draw it anyway)")
     nodes, edges, node_of = [], [], {}
     for u in units:
@@ -202,7 +216,7 @@ def draw(out, title=None, max_nodes=400):
     nodes.append(end)
     edges.append(_Edge(node_of[id(out)], end, out))
     _place(nodes, edges)
-    return Diagram(nodes, edges, title)
+    return nodes, edges, units, node_of
 
 
 def _place(nodes, edges, sweeps=4):

@@ -12,6 +12,7 @@ The same seed gives the same points, the same initial weights and the same mini-
 import math
 import numbers
 import threading
+import time
 
 import numpy as np
 
@@ -93,7 +94,7 @@ class _Number:
 
     def parse(self, name, value):
         # bool is an int subclass: {"seed": true} is a mistake, not seed 1
-        ok = not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
+        ok = not isinstance(value, bool) and isinstance(value, numbers.Real) and _finite_real(value)
         if ok and self.kind is int:
             ok = value == int(value)  # 200.0 from a JavaScript number is fine, 0.5 is not
         if ok:
@@ -101,7 +102,7 @@ class _Number:
             ok = self.lo <= value <= self.hi and not (self.open_lo and value == self.lo)
         if not ok:
             what = "an integer" if self.kind is int else "a number"
-            raise ConfigError(f"{name} must be {what} in {self.valid}, got {value!r}", field=name,
+            raise ConfigError(f"{name} must be {what} in {self.valid}, got {_show(value)}", field=name,
                               valid=self.valid)
         return value
 
@@ -123,12 +124,12 @@ class _Sizes:
             try:
                 value = [int(p) for p in parts]
             except ValueError:
-                raise ConfigError(f"{name} must be {self.valid}, got {value!r}", field=name,
+                raise ConfigError(f"{name} must be {self.valid}, got {_show(value)}", field=name,
                                   valid=self.valid) from None
         if not isinstance(value, (list, tuple)) or len(value) > self.max_layers or not all(
             _is_int(v) and 1 <= v <= self.max_width for v in value
         ):
-            raise ConfigError(f"{name} must be {self.valid}, got {value!r}", field=name, valid=self.valid)
+            raise ConfigError(f"{name} must be {self.valid}, got {_show(value)}", field=name, valid=self.valid)
         return [int(v) for v in value]
 
     def describe(self):
@@ -160,6 +161,20 @@ _MODEL_FIELDS = ("hidden", "activation")
 HOT_FIELDS = ("loss", "optimizer", "lr", "l2", "batch_size", "grid")  # changeable without a reset
 
 
+def _show(value, limit=60):
+    """repr(value) cut to `limit` characters: an error message must not echo a megabyte back."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _finite_real(v):
+    """math.isfinite that answers False, not OverflowError, for an int too large for a float (10**400)."""
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
+
+
 def _is_int(v):
     return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 
@@ -167,7 +182,7 @@ def _is_int(v):
 def _check_int(name, value, lo, hi):
     """`value` as an int in [lo, hi], or PlaygroundError naming `name` and the range."""
     if not _is_int(value) or not lo <= value <= hi:
-        raise PlaygroundError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}", field=name,
+        raise PlaygroundError(f"{name} must be an integer in [{lo}, {hi}], got {_show(value)}", field=name,
                               valid=f"[{lo}, {hi}]")
     return int(value)
 
@@ -189,7 +204,7 @@ def _parse_points(value, n_classes, *, field="points", error=PlaygroundError):
         ok = isinstance(p, (list, tuple)) and len(p) == 3
         if ok:
             x, y, c = p
-            ok = all(isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+            ok = all(isinstance(v, numbers.Real) and not isinstance(v, bool) and _finite_real(v)
                      and abs(v) <= _COORD_LIMIT for v in (x, y))
         if not ok:
             raise error(
@@ -414,20 +429,33 @@ class Session:
         self._cursor += size
         return idx
 
-    def step(self, n=1, *, grid=True):
-        """Take `n` optimizer steps; returns losses, accuracy on every point and (with `grid`) the regions."""
+    def step(self, n=1, *, grid=True, max_seconds=None):
+        """Take `n` optimizer steps; returns losses, accuracy on every point and (with `grid`) the regions.
+
+        With `max_seconds`, training stops early once that much time has passed (at least one step is
+        taken), so a server's request never holds the lock long; `len(losses)` says how many were taken.
+        """
         n = _check_int("n", n, 1, MAX_STEPS_PER_CALL)
         with self._lock:
             if len(self.X_) == 0:
                 raise PlaygroundError("no points to train on: click the canvas to add some (shift-click for "
                                       "class B), or pick a generated dataset", field="points")
-            losses = self._train(n)
+            losses = self._train_for(n, max_seconds)
             self.diverged_ = self.diverged_ or not all(math.isfinite(v) for v in losses)
             self.history_.append([self.steps_, _finite(np.mean(losses)), self._accuracy()])
             del self.history_[:-HISTORY_LIMIT]
             out = self.state(points=False, grid=grid)
             out["losses"] = [_finite(v) for v in losses]
             return out
+
+    def _train_for(self, n, max_seconds):
+        """`_train(n)`, or as many of the n steps as fit in `max_seconds`."""
+        if max_seconds is None:
+            return self._train(n)
+        deadline, losses = time.perf_counter() + max_seconds, []
+        while len(losses) < n and (not losses or time.perf_counter() < deadline):
+            losses += self._train(min(n - len(losses), 5))  # 5 steps take milliseconds: a fine-grained clock
+        return losses
 
     def _train(self, n):
         loss_name, losses = self.config["loss"], []
