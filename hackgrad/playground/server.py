@@ -99,10 +99,12 @@ class PlaygroundServer(ThreadingHTTPServer):
 
     daemon_threads = True  # a stuck request must not keep Ctrl-C from ending the process
 
-    def __init__(self, address, session, *, quiet=True, config=None, max_connections=MAX_CONNECTIONS):
+    def __init__(self, address, session, *, quiet=True, config=None, max_connections=MAX_CONNECTIONS,
+                 timeout=TIMEOUT, request_deadline=REQUEST_DEADLINE):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.session, self.quiet = session, quiet
+        self.idle_timeout, self.request_deadline = timeout, request_deadline
         self.sessions = SessionStore(session, config)
         self.pages = {path: page_html(name) for path, name in PAGES.items()}
         self._slots = threading.BoundedSemaphore(max_connections)
@@ -140,14 +142,14 @@ class PlaygroundServer(ThreadingHTTPServer):
             self._slots.release()
 
 
-def make_server(host="127.0.0.1", port=8000, *, session=None, config=None, quiet=True,
-                max_connections=MAX_CONNECTIONS):
+def make_server(host="127.0.0.1", port=8000, *, session=None, config=None, quiet=True, **limits):
     """A bound, not yet serving, PlaygroundServer; port 0 picks a free port (see `server.url`).
 
     `config` is every new session's starting config (the default session's too, unless `session` is given).
+    `limits`: max_connections, timeout (idle seconds), request_deadline (seconds to send a request).
     """
     return PlaygroundServer((host, port), session if session is not None else Session(config), quiet=quiet,
-                            config=config, max_connections=max_connections)
+                            config=config, **limits)
 
 
 class _HTTPError(Exception):
@@ -189,12 +191,12 @@ def _host_name(header):
 
 class PlaygroundHandler(BaseHTTPRequestHandler):
     server_version = "hackgrad-playground/0.1"
-    timeout = TIMEOUT  # socketserver sets it on the connection: an idle client is dropped
 
     def setup(self):
+        self.timeout = self.server.idle_timeout  # socketserver sets it on the connection: idle clients drop
         super().setup()
         # the whole request (line, headers, body) must arrive by the deadline; reading it stops then
-        self._deadline = threading.Timer(REQUEST_DEADLINE, self._expire)
+        self._deadline = threading.Timer(self.server.request_deadline, self._expire)
         self._deadline.daemon = True
         self._deadline.start()
 
