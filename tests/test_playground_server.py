@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import select
 import socket
 import subprocess
 import sys
@@ -205,23 +206,21 @@ def test_idle_and_trickling_connections_are_closed():
             start = time.perf_counter()
             assert conn.recv(100) == b"" and time.perf_counter() - start < 3  # idle: dropped
         with socket.create_connection(srv.server_address[:2], timeout=10) as conn:
-            start, reply = time.perf_counter(), None
+            start, closed_at = time.perf_counter(), None
             for byte in b"GET /api/options HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n":  # 48 bytes: 14 s
                 try:
                     conn.sendall(bytes([byte]))
-                except OSError:  # the server already hung up
-                    reply = b""
+                    hung_up = select.select([conn], [], [], 0)[0] and conn.recv(100) == b""
+                except OSError:
+                    hung_up = True
+                if hung_up:
+                    closed_at = time.perf_counter() - start
                     break
                 time.sleep(0.3)  # never idle for the 0.5 s timeout, but slow
-                if time.perf_counter() - start > 2.5:
+                if time.perf_counter() - start > 4:
                     break
-            if reply is None:
-                try:
-                    reply = conn.recv(100)
-                except OSError:
-                    reply = b""
-            # closed at the 1.5 s deadline, long before the request was complete
-            assert reply == b"" and time.perf_counter() - start < 4
+            # closed at the 1.5 s deadline while the client was still trickling
+            assert closed_at is not None and closed_at < 3, closed_at
     finally:
         srv.shutdown()
         srv.server_close()
