@@ -87,6 +87,17 @@ def plot_history(history, path, *, title=None):
     return _save(fig, path)
 
 
+REGION_TINT = 0.35  # how far a region's colour goes from white towards its class colour
+
+
+def _class_colours(k):
+    """k RGB colours in [0, 1]: matplotlib's tab10 (tab20 past 10 classes), one per class label."""
+    from matplotlib import colormaps
+
+    palette = colormaps["tab10" if k <= 10 else "tab20"].colors
+    return [palette[i % len(palette)] for i in range(k)]
+
+
 def plot_decision_regions(model, X, y, path, *, resolution=200, padding=0.5, title=None):
     """The class the model predicts over the plane of 2-D inputs, with the samples drawn on top."""
     from hackgrad.train.metrics import predict_labels
@@ -99,19 +110,16 @@ def plot_decision_regions(model, X, y, path, *, resolution=200, padding=0.5, tit
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
     grid = np.column_stack([gx.ravel(), gy.ravel()])  # (resolution**2, 2)
     regions = predict_labels(predict(model, grid), y).reshape(gx.shape)
+    regions = np.where(regions < 0, 0, regions)  # labels -1/1: -1 takes class 0's colour, as its points do
+    labels = np.where(y < 0, 0, y).astype(int)
     fig, (ax,) = _figure(1, width=5.5, height=5)
-    ax.contourf(gx, gy, regions, alpha=0.3, cmap="tab10", vmin=0, vmax=9)
-    ax.scatter(
-        X[:, 0],
-        X[:, 1],
-        c=np.where(y < 0, 0, y),
-        cmap="tab10",
-        vmin=0,
-        vmax=9,
-        s=12,
-        edgecolors="k",
-        linewidths=0.3,
-    )
+    # Each class its own colour, painted cell by cell. (contourf chose its own levels between the integer
+    # labels, so with 3 classes one class's region took another's colour.)
+    colours = np.array(_class_colours(max(int(regions.max()), int(labels.max()), 1) + 1))
+    tint = 1 - REGION_TINT * (1 - colours)  # each class colour mixed with white
+    ax.imshow(tint[regions], origin="lower", extent=(lo[0], hi[0], lo[1], hi[1]), aspect="auto",
+              interpolation="nearest")
+    ax.scatter(X[:, 0], X[:, 1], c=colours[labels], s=14, edgecolors="k", linewidths=0.4)
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     ax.set_title(title or "decision regions")
