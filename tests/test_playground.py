@@ -266,7 +266,7 @@ def test_divergence_is_reported_not_crashed():
 
 
 def test_concurrent_steps_are_serialised():
-    s = Session({"n_points": 60, "batch_size": 10})
+    s = Session({"n_points": 60, "batch_size": 10, "test_fraction": 0})
     errors = []
 
     def work():
@@ -692,3 +692,29 @@ def test_the_command_module_imports_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                          env=_env_with_hackgrad())
     assert out.returncode == 0 and out.stdout.strip() == "False", out.stderr
+
+
+def test_a_held_out_test_set_is_never_trained_on_and_is_reported():
+    s = Session({"dataset": "moons", "n_points": 100, "test_fraction": 0.3, "seed": 0})
+    assert s.test_.sum() == 30
+    seen = set()
+    for _ in range(20):
+        seen.update(s._next_batch().tolist())
+    assert seen == set(np.flatnonzero(~s.test_).tolist())  # every training point, no test point
+    r = s.step(300, grid=False)
+    assert r["n_test"] == 30 and r["test_accuracy"] >= 0.85 and r["test_loss"] is not None
+    st = s.state(grid=False)
+    assert sum(st["test"]) == 30 and len(st["history"][-1]) == 5
+    s.add_points([[0.0, 0.0, 1]])
+    assert s.state(grid=False)["test"][-1] == 0  # a clicked point trains
+    custom = Session({"dataset": "custom", "points": [[0, 0, 0], [1, 1, 1]]})
+    assert custom.state(grid=False)["n_test"] == 0  # the learner's own points are all for training
+
+
+def test_points_can_be_removed_by_index():
+    s = Session({"dataset": "moons", "n_points": 20, "seed": 0})
+    kept = s.state(grid=False)["points"]
+    st = s.remove_points([0, 5])
+    assert st["n_points"] == 18 and st["points"] == [p for i, p in enumerate(kept) if i not in (0, 5)]
+    with pytest.raises(PlaygroundError, match=r"remove must be a list of point indices in \[0, 17\]"):
+        s.remove_points([18])

@@ -19,6 +19,7 @@ Endpoints (every answer is JSON except the pages; a bad request gets 400 and {"e
     POST /api/reset            body: a config (partial is fine) -> new data, fresh model; returns the state
     POST /api/step?n=10&grid=1 n optimizer steps -> losses, loss, accuracy, (grid)
     POST /api/points           body: {"points": [[x, y, label], ...], "replace": false} -> the state
+                               or {"remove": [index, ...]} (points by their place in the state's list)
     POST /api/config           body: training fields (loss, optimizer, lr, l2, batch_size, grid) -> the state
 
 POST bodies must be sent as `Content-Type: application/json`. Besides being honest about the format, this
@@ -237,6 +238,8 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         return self.session.step(n, grid=_query_flag(query, "grid", True), max_seconds=TRAIN_SECONDS)
 
     def api_points(self, query, body):
+        if isinstance(body, dict) and set(body) == {"remove"}:
+            return self.session.remove_points(body["remove"])
         if not isinstance(body, dict) or "points" not in body:
             raise PlaygroundError('the body must be {"points": [[x, y, label], ...], "replace": false}',
                                   field="points")

@@ -144,6 +144,7 @@ FIELDS = {
     "noise": _Number(float, None, 0.0, 2.0, "std of the Gaussian noise; default depends on the dataset"),
     "classes": _Number(int, None, 2, 8, "spiral arms / blob centres / custom classes (others have 2)"),
     "seed": _Number(int, 0, 0, 2**32 - 1, "seeds the data, the initial weights and the mini-batch order"),
+    "test_fraction": _Number(float, 0.2, 0.0, 0.9, "share of the generated points held out for testing"),
     # the model
     "hidden": _Sizes([8, 8], 6, 128, "hidden layer widths; [] is a linear classifier"),
     "activation": _Choice(ACTIVATIONS, "tanh", "the nonlinearity after each hidden layer"),
@@ -156,7 +157,7 @@ FIELDS = {
     # the view
     "grid": _Number(int, 50, 8, 128, "decision-region grid resolution per side"),
 }
-_DATA_FIELDS = ("dataset", "n_points", "noise", "classes", "seed", "points")
+_DATA_FIELDS = ("dataset", "n_points", "noise", "classes", "seed", "test_fraction", "points")
 _MODEL_FIELDS = ("hidden", "activation")
 HOT_FIELDS = ("loss", "optimizer", "lr", "l2", "batch_size", "grid")  # changeable without a reset
 
@@ -291,6 +292,13 @@ def _make_data(cfg, rng):
     return pts[:, :2].copy(), pts[:, 2].astype(np.int64)
 
 
+def _test_mask(n, fraction, rng):
+    """A boolean mask holding out floor(n * fraction) of n points, drawn by `rng`."""
+    mask = np.zeros(n, dtype=bool)
+    mask[rng.permutation(n)[: int(n * fraction)]] = True
+    return mask
+
+
 def _view_for(X):
     """A square around the points with a margin so regions show beyond the data; [-1, 1]**2 if empty."""
     if len(X) == 0:
@@ -364,7 +372,10 @@ class Session:
         with self._lock:
             self.config = cfg
             data_seq, init_seq, batch_seq = np.random.SeedSequence(cfg["seed"]).spawn(3)
-            self.X_, self.y_ = _make_data(cfg, np.random.default_rng(data_seq))
+            data_rng = np.random.default_rng(data_seq)
+            self.X_, self.y_ = _make_data(cfg, data_rng)
+            self.test_ = _test_mask(len(self.X_), cfg["test_fraction"] if cfg["dataset"] != "custom" else 0.0,
+                                    data_rng)
             self.n_classes_ = int(cfg["classes"])
             self.view_ = _view_for(self.X_)
             self.model_ = _build_model(cfg["hidden"], cfg["activation"], self.n_classes_,
@@ -408,22 +419,38 @@ class Session:
         """Add labelled points ([[x, y, label], ...]); `replace` swaps out every point. The model is kept."""
         with self._lock:
             X, y = _parse_points(points, self.n_classes_)
+            test = np.zeros(len(X), dtype=bool)  # a clicked point is for training
             if not replace:
                 X, y = np.concatenate([self.X_, X]), np.concatenate([self.y_, y])
+                test = np.concatenate([self.test_, test])
             if len(X) > MAX_POINTS:
                 raise PlaygroundError(f"points: at most {MAX_POINTS} points in all, this would make {len(X)}",
                                       field="points")
-            self.X_, self.y_ = X, y
+            self.X_, self.y_, self.test_ = X, y, test
             # the next batch starts a new permutation, over the new set
             self._order, self._cursor = np.empty(0, dtype=np.int64), 0
             return self.state()
 
     # --- training ------------------------------------------------------------------------------------
+    def remove_points(self, indices):
+        """Remove the points at `indices` (a learner's right-click); the model is kept. Returns `state()`."""
+        with self._lock:
+            if not isinstance(indices, (list, tuple)) or not all(_is_int(i) and 0 <= i < len(self.X_)
+                                                                 for i in indices):
+                raise PlaygroundError(f"remove must be a list of point indices in [0, {len(self.X_) - 1}], "
+                                      f"got {_show(indices)}", field="remove")
+            keep = np.ones(len(self.X_), dtype=bool)
+            keep[list(indices)] = False
+            self.X_, self.y_, self.test_ = self.X_[keep], self.y_[keep], self.test_[keep]
+            self._order, self._cursor = np.empty(0, dtype=np.int64), 0
+            return self.state()
+
     def _next_batch(self):
-        """Indices of the next mini-batch: a fresh permutation each epoch (its last batch may be short)."""
-        n = len(self.X_)
+        """Indices of the next mini-batch of training points: a fresh permutation each epoch (its last
+        batch may be short). Test points are never trained on."""
         if self._cursor >= len(self._order):
-            self._order, self._cursor = self._batch_rng.permutation(n), 0
+            self._order, self._cursor = self._batch_rng.permutation(np.flatnonzero(~self.test_)), 0
+        n = len(self._order)
         size = min(self.config["batch_size"], n)
         idx = self._order[self._cursor:self._cursor + size]
         self._cursor += size
@@ -437,12 +464,14 @@ class Session:
         """
         n = _check_int("n", n, 1, MAX_STEPS_PER_CALL)
         with self._lock:
-            if len(self.X_) == 0:
+            if not np.any(~self.test_):
                 raise PlaygroundError("no points to train on: click the canvas to add some (shift-click for "
                                       "class B), or pick a generated dataset", field="points")
             losses = self._train_for(n, max_seconds)
             self.diverged_ = self.diverged_ or not all(math.isfinite(v) for v in losses)
-            self.history_.append([self.steps_, _finite(np.mean(losses)), self._accuracy()])
+            test_loss, test_accuracy = self._test_scores()
+            self.history_.append([self.steps_, _finite(np.mean(losses)), self._accuracy(), test_loss,
+                                  test_accuracy])
             del self.history_[:-HISTORY_LIMIT]
             out = self.state(points=False, grid=grid)
             out["losses"] = [_finite(v) for v in losses]
@@ -479,10 +508,21 @@ class Session:
         with no_grad(), np.errstate(over="ignore", invalid="ignore"):  # a diverged model, see _train
             return self.model_(Tensor(X, dtype=DTYPE)).data
 
-    def _accuracy(self):
-        if len(self.X_) == 0:
+    def _accuracy(self, test=False):
+        """Accuracy on the training points (or, with `test`, on the held-out ones); None when there are none."""
+        mask = self.test_ if test else ~self.test_
+        if not mask.any():
             return None
-        return float((self._scores(self.X_).argmax(axis=1) == self.y_).mean())
+        return float((self._scores(self.X_[mask]).argmax(axis=1) == self.y_[mask]).mean())
+
+    def _test_scores(self):
+        """(data loss, accuracy) on the held-out points, or (None, None) without any."""
+        if not self.test_.any():
+            return None, None
+        with no_grad(), np.errstate(over="ignore", invalid="ignore"):
+            scores = self.model_(Tensor(self.X_[self.test_], dtype=DTYPE))
+            loss = _finite(_data_loss(self.config["loss"], scores, self.y_[self.test_]).item())
+        return loss, self._accuracy(test=True)
 
     def _reg_loss(self):
         weights = self.optimizer_.param_groups[0]["params"]
@@ -550,10 +590,13 @@ class Session:
                 "n_points": len(self.X_),
                 "view": list(self.view_),
                 "step": self.steps_,
-                "epoch": self.samples_seen_ / len(self.X_) if len(self.X_) else 0.0,
+                "epoch": self.samples_seen_ / max(int((~self.test_).sum()), 1),
                 "loss": self.history_[-1][1] if self.history_ else None,
+                "test_loss": self.history_[-1][3] if self.history_ else None,
                 "reg_loss": _finite(self._reg_loss()),
                 "accuracy": self._accuracy(),  # fresh: points may have changed since the last step
+                "n_test": int(self.test_.sum()),
+                "test_accuracy": self._accuracy(test=True),
                 "diverged": self.diverged_,
                 "n_parameters": sum(p.size for p in self.model_.parameters()),
             }
@@ -561,6 +604,7 @@ class Session:
                 out["points"] = [[round(float(a), 5), round(float(b), 5), int(c)]
                                  for (a, b), c in zip(self.X_, self.y_)]
                 out["history"] = [list(h) for h in self.history_]
+                out["test"] = self.test_.astype(int).tolist()  # 1 marks a held-out point
             if grid:
                 out["grid"] = self.grid()
             return out
