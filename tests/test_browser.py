@@ -7,6 +7,7 @@ a screenshot of its page under test-artifacts/ (or $HACKGRAD_TEST_ARTIFACTS).
 import os
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -118,14 +119,93 @@ def test_the_circuit_page_reads_a_typed_expression_and_points_at_a_mistake(serve
     assert len(page.errors) <= 1 and all("status of 400" in e for e in page.errors), page.errors
 
 
+def _stat(page, name):
+    return page.locator(f'[data-stat="{name}"]').text_content()
+
+
+def _ready(page):
+    page.wait_for_function("document.querySelector('[data-stat=\"step\"]') !== null"
+                           " && document.getElementById('network').dataset.units !== undefined")
+
+
 def test_the_playground_learns_the_spiral_in_the_page(server, page):
-    page.goto(server.url + "?dataset=spiral&hidden=16,16&lr=0.03&noise=0.05&seed=0")
-    page.wait_for_function("document.querySelector('#stats') && document.querySelector('#stats').children.length > 0")
-    assert page.locator("#dataset").input_value() == "spiral"
+    page.goto(server.url + "?dataset=spiral&hidden=16,16&lr=0.03&noise=0.05&seed=0&pin=1")
+    _ready(page)
+    assert page.locator("#dataset").input_value() == "spiral" and page.locator("#hidden").input_value() == "16, 16"
+    start = time.perf_counter()
     page.click("#train")
-    page.wait_for_function(
-        "(() => { const b = document.querySelector('[data-stat=\"accuracy\"]');"
-        " return b && parseFloat(b.textContent) >= 95; })()", timeout=20000)
+    page.wait_for_function("parseFloat(document.querySelector('[data-stat=\"accuracy\"]').textContent) >= 95",
+                           timeout=20000)
+    seconds = time.perf_counter() - start
     page.click("#train")  # pause
+    page.wait_for_function("document.getElementById('train').textContent === 'Train'")
+    assert float(_stat(page, "test_accuracy").rstrip("%")) >= 80, _stat(page, "test_accuracy")
+    # the network view sits beside the regions, whole, without scrolling at 1366x768
+    for selector in ("#regions", "#network", "#curve"):
+        box = page.locator(selector).bounding_box()
+        assert box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= 1366 and box["y"] + box["height"] <= 768, \
+            (selector, box)
+    assert page.locator("#network").get_attribute("data-units") == str(2 + 16 + 16 + 3)
     _screenshot(page, "playground.png")
+    print(f"spiral to >= 95% train accuracy in {seconds:.1f} s")
     assert page.errors == []
+
+
+def test_the_playground_teaches_without_surprises(server, page, browser):
+    page.goto(server.url + "?dataset=moons&n_points=60&seed=3&pin=1")
+    _ready(page)
+    assert _stat(page, "points") == "60 (12 test)"
+    # a click adds the chosen class where it lands; shift-click the next class; ctrl-click removes it again
+    box = page.locator("#regions").bounding_box()
+    page.mouse.click(box["x"] + 30, box["y"] + 30)
+    page.wait_for_function("document.querySelector('[data-stat=\"points\"]').textContent.startsWith('61')")
+    page.keyboard.down("Shift")
+    page.mouse.click(box["x"] + 60, box["y"] + 30)
+    page.keyboard.up("Shift")
+    page.wait_for_function("document.querySelector('[data-stat=\"points\"]').textContent.startsWith('62')")
+    page.mouse.click(box["x"] + 60, box["y"] + 30, button="right")
+    page.wait_for_function("document.querySelector('[data-stat=\"points\"]').textContent.startsWith('61')")
+    # a change of data or network waits for Reset: Train is off meanwhile, nothing trains the old set-up
+    page.fill("#hidden", "6, 5")
+    page.locator("#hidden").dispatch_event("change")
+    assert page.locator("#train").is_disabled() and "press Reset" in page.locator("#pending-note").text_content()
+    page.keyboard.press("Space")
+    assert _stat(page, "step") == "0"
+    page.click("#reset")
+    page.wait_for_function("document.getElementById('network').dataset.units === String(2 + 6 + 5 + 2)")
+    assert not page.locator("#train").is_disabled() and "hidden=6%2C5" in page.url
+    # errors speak the page's words: "learning rate", not "lr"
+    page.fill("#lr", "0")
+    page.locator("#lr").dispatch_event("change")
+    page.wait_for_selector("#error:not([hidden])")
+    assert page.locator("#error").text_content().startswith("learning rate must be a number in (0.0, 10.0]")
+    assert "invalid" in page.locator("#lr").get_attribute("class")
+    page.fill("#lr", "0.02")
+    page.locator("#lr").dispatch_event("change")
+    page.wait_for_selector("#error", state="hidden")
+    assert "lr=0.02" in page.url
+    page.click("#step")
+    page.wait_for_function("document.querySelector('[data-stat=\"step\"]').textContent === '1'")
+    # a second tab is a second learner: its own model, untouched by this one
+    other = page.context.new_page()
+    other.goto(server.url)
+    other.wait_for_function("document.querySelector('[data-stat=\"step\"]') !== null")
+    assert other.locator('[data-stat="step"]').text_content() == "0"
+    other.close()
+    assert _stat(page, "step") == "1"
+    # canvases are drawn at the screen's resolution
+    hi = browser.new_context(viewport={"width": 1366, "height": 768}, device_scale_factor=2).new_page()
+    hi.goto(server.url)
+    hi.wait_for_function("document.getElementById('regions').width === 840")
+    hi.context.close()
+    # pinned, Reset gives the same initial weights; unpinned, new ones (on the same points)
+    shots = []
+    for pinned in (True, True, False):
+        page.set_checked("#pin", pinned)
+        drawn = page.locator("#network").get_attribute("data-drawn")
+        page.click("#reset")
+        page.wait_for_function(f"document.getElementById('network').dataset.drawn !== '{drawn}'")
+        shots.append(page.locator("#network").screenshot())
+    assert shots[0] == shots[1] and shots[1] != shots[2]
+    # the 400 asked for above (learning rate 0) is the only console error
+    assert len(page.errors) <= 1 and all("status of 400" in e for e in page.errors), page.errors

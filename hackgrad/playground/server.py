@@ -16,6 +16,7 @@ Endpoints (every answer is JSON except the pages; a bad request gets 400 and {"e
     GET  /api/state            config, points, history, counters and the decision grid
     GET  /api/grid?resolution  the decision grid alone
     GET  /api/hidden?layer=0&resolution=24   one hidden layer's unit maps
+    GET  /api/network?resolution=16          every layer's unit maps, the weights between, stuck/dead units
     POST /api/reset            body: a config (partial is fine) -> new data, fresh model; returns the state
     POST /api/step?n=10&grid=1 n optimizer steps -> losses, loss, accuracy, (grid)
     POST /api/points           body: {"points": [[x, y, label], ...], "replace": false} -> the state
@@ -228,6 +229,9 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
     def api_hidden(self, query, body):
         return self.session.hidden(_query_int(query, "layer", 0), _query_int(query, "resolution", 24))
 
+    def api_network(self, query, body):
+        return self.session.network(_query_int(query, "resolution", 16))
+
     def api_reset(self, query, body):
         return self.session.reset(body if body is not None else {})
 
@@ -281,6 +285,7 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         "/api/state": ("GET", api_state),
         "/api/grid": ("GET", api_grid),
         "/api/hidden": ("GET", api_hidden),
+        "/api/network": ("GET", api_network),
         "/api/reset": ("POST", api_reset),
         "/api/step": ("POST", api_step),
         "/api/points": ("POST", api_points),

@@ -145,6 +145,7 @@ FIELDS = {
     "classes": _Number(int, None, 2, 8, "spiral arms / blob centres / custom classes (others have 2)"),
     "seed": _Number(int, 0, 0, 2**32 - 1, "seeds the data, the initial weights and the mini-batch order"),
     "test_fraction": _Number(float, 0.2, 0.0, 0.9, "share of the generated points held out for testing"),
+    "init_seed": _Number(int, None, 0, 2**32 - 1, "seeds the initial weights and batch order (default: seed)"),
     # the model
     "hidden": _Sizes([8, 8], 6, 128, "hidden layer widths; [] is a linear classifier"),
     "activation": _Choice(ACTIVATIONS, "tanh", "the nonlinearity after each hidden layer"),
@@ -157,7 +158,7 @@ FIELDS = {
     # the view
     "grid": _Number(int, 50, 8, 128, "decision-region grid resolution per side"),
 }
-_DATA_FIELDS = ("dataset", "n_points", "noise", "classes", "seed", "test_fraction", "points")
+_DATA_FIELDS = ("dataset", "n_points", "noise", "classes", "seed", "test_fraction", "init_seed", "points")
 _MODEL_FIELDS = ("hidden", "activation")
 HOT_FIELDS = ("loss", "optimizer", "lr", "l2", "batch_size", "grid")  # changeable without a reset
 
@@ -372,6 +373,8 @@ class Session:
         with self._lock:
             self.config = cfg
             data_seq, init_seq, batch_seq = np.random.SeedSequence(cfg["seed"]).spawn(3)
+            if cfg["init_seed"] is not None:  # new weights on the same points
+                init_seq, batch_seq = np.random.SeedSequence(cfg["init_seed"]).spawn(2)
             data_rng = np.random.default_rng(data_seq)
             self.X_, self.y_ = _make_data(cfg, data_rng)
             self.test_ = _test_mask(len(self.X_), cfg["test_fraction"] if cfg["dataset"] != "custom" else 0.0,
@@ -580,6 +583,40 @@ class Session:
                         units=np.round(acts, 4).tolist(),
                         lo=acts.min(axis=1).round(4).tolist(), hi=acts.max(axis=1).round(4).tolist())
             return info
+
+    def network(self, resolution=16, max_units=16):
+        """The whole network at a glance: each unit's output over the view (inputs, hidden layers and the
+        output scores) as a resolution**2 map, and the weights linking consecutive layers.
+
+        A unit whose output hardly changes over the view is `stuck` (a saturated tanh or sigmoid, or a
+        ReLU that is off everywhere: also `dead`); neither learns much, since its gradient is near zero.
+        """
+        with self._lock:
+            resolution = _check_int("resolution", resolution, 4, 48)
+            h = Tensor(self._grid_inputs(resolution), dtype=DTYPE)
+            maps = [h.data]
+            weights = []
+            with no_grad(), np.errstate(over="ignore", invalid="ignore"):
+                for module in self.model_:
+                    h = module(h)
+                    if isinstance(module, nn.Linear):
+                        weights.append(module.weight.data[:max_units, :max_units])  # (out, in)
+                    else:  # an activation closes a hidden layer
+                        maps.append(h.data)
+                maps.append(h.data)  # the output scores
+            layers = []
+            for i, m in enumerate(maps):
+                acts = np.nan_to_num(m[:, :max_units].T.astype(np.float64))  # (units, res*res)
+                lo, hi = acts.min(axis=1), acts.max(axis=1)
+                hidden = 0 < i < len(maps) - 1
+                stuck = (hi - lo < 1e-3) & hidden
+                dead = stuck & (hi <= 0) & (self.config["activation"] == "relu")
+                kind = "input" if i == 0 else "output" if i == len(maps) - 1 else "hidden"
+                layers.append({"kind": kind, "units": np.round(acts, 3).tolist(), "lo": lo.round(4).tolist(),
+                               "hi": hi.round(4).tolist(), "total_units": int(m.shape[1]),
+                               "stuck": stuck.tolist(), "dead": dead.tolist()})
+            return {"resolution": resolution, "activation": self.config["activation"], "layers": layers,
+                    "weights": [np.round(np.nan_to_num(w.astype(np.float64)), 4).tolist() for w in weights]}
 
     def state(self, *, points=True, grid=True):
         """What the page shows: config, counters, latest loss and accuracy, optionally points and grid."""
