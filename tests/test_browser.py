@@ -143,8 +143,8 @@ def test_the_playground_learns_the_spiral_in_the_page(server, page):
     # the network view sits beside the regions, whole, without scrolling at 1366x768
     for selector in ("#regions", "#network", "#curve"):
         box = page.locator(selector).bounding_box()
-        assert box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= 1366 and box["y"] + box["height"] <= 768, \
-            (selector, box)
+        inside = box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= 1366
+        assert inside and box["y"] + box["height"] <= 768, (selector, box)
     assert page.locator("#network").get_attribute("data-units") == str(2 + 16 + 16 + 3)
     _screenshot(page, "playground.png")
     print(f"spiral to >= 95% train accuracy in {seconds:.1f} s")
