@@ -144,3 +144,18 @@ def test_decision_regions_paint_each_of_three_classes_in_its_own_colour(tmp_path
         assert np.abs(got - tints[k]).max() < 0.02, (k, got, tints)
         others = [j for j in range(3) if j != k]
         assert all(np.abs(got - tints[j]).max() > 0.1 for j in others)
+
+
+def test_histograms_say_what_they_show_and_skip_nothing_to_show(tmp_path):
+    from hackgrad.train.plots import _histograms, _parameter_title
+
+    assert _parameter_title("2.weight", {"2": "Linear"}) == "layer 2: Linear weight"
+    items = [("relu", np.array([0.0, 0.0, 1.0, 2.0])), ("empty", np.array([])), ("bad", np.array([np.nan]))]
+    _check_png(_histograms(items, tmp_path / "h.png", "activations", "output value"))
+    with pytest.raises(ValueError, match="nothing to plot"):
+        _histograms([("empty", np.array([]))], tmp_path / "e.png", "activations", "output value")
+
+
+def test_history_plot_shows_the_learning_rate(tmp_path):
+    h = {"epoch": [1, 2, 3], "loss": [1.0, 0.5, 0.2], "lr": [0.1, 0.01, 0.001]}
+    _check_png(plot_history(h, tmp_path / "h.png"), min_size=3000)
