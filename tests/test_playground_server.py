@@ -267,3 +267,29 @@ def test_content_length_minus_one_with_a_large_body_is_refused_and_memory_stays_
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="stops the server with SIGTERM")
+def test_hackgrad_circuit_serves_the_circuit_page_until_stopped():
+    import signal
+
+    import hackgrad
+
+    root = os.path.dirname(os.path.dirname(hackgrad.__file__))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.Popen([sys.executable, "-m", "hackgrad.cli", "circuit", "--port", "0", "--no-browser"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = proc.stdout.readline()
+        url = re.search(r"http://[\d.]+:\d+/circuit", line).group(0)
+        assert line.startswith("hackgrad circuit at ")
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(url, timeout=30) as resp:
+            assert resp.status == 200 and b"/api/circuit" in resp.read()
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:  # pragma: no cover - only when the server failed to stop
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0 and "stopped" in out, err
