@@ -28,6 +28,8 @@ class Function:
     inputs = ()
     needs_grad = ()
     outputs = None  # weak references to the outputs of an op with several; None for one output
+    _saved = ()  # (version counter, version, input i >= 0 or output -1 - j) per array kept for backward
+    _freed = False  # set by a backward walk without retain_graph
 
     def __init__(self, **hyperparameters):
         self.__dict__.update(hyperparameters)
@@ -48,6 +50,7 @@ class Function:
             if True in needs:
                 fn.inputs = inputs
                 fn.needs_grad = needs
+                fn._saved = _saved_versions(fn, inputs, (result,))
                 result.requires_grad = True
                 result._fn = fn
         return result
@@ -65,6 +68,7 @@ class Function:
             if True in needs:
                 self.inputs, self.needs_grad = inputs, needs
                 self.outputs = tuple(weakref.ref(r) for r in results)
+                self._saved = _saved_versions(self, inputs, results)
                 for r in results:
                     if r.data.dtype.kind == "f":  # integer outputs (indices) carry no gradient
                         r.requires_grad = True
@@ -106,17 +110,71 @@ def _check_finite(array, where):
         raise FloatingPointError(f"{where} produced {bad} (anomaly detection is on)")
 
 
+def _saved_versions(fn, inputs, results):
+    """(version counter, its value now, which) for each input or output array that `fn` kept for backward.
+
+    An op keeps arrays as attributes (`self.x = x`, `self.y = np.tanh(x)`); an array that *is* an input's
+    or the output's (or a view of one) goes stale if that tensor is changed in place later, so its version
+    is recorded here and checked before backward. Arrays the op computed for itself cannot go stale.
+    """
+    kept = set()  # ids of the arrays the op holds, and of the arrays those are views of
+    for v in fn.__dict__.values():
+        if type(v) is np.ndarray:
+            kept.add(id(v))
+            if v.base is not None:
+                kept.add(id(v.base))
+        elif type(v) is tuple or type(v) is list:
+            for a in v:
+                if type(a) is np.ndarray:
+                    kept.add(id(a))
+                    if a.base is not None:
+                        kept.add(id(a.base))
+    if not kept:
+        return ()
+    saved = [(t._vc, t._vc[0], i) for i, t in enumerate(inputs) if id(t.data) in kept]
+    saved += [(r._vc, 0, -1 - j) for j, r in enumerate(results) if id(r.data) in kept]
+    return tuple(saved)
+
+
+def _check_graph(order, retain_graph):
+    """Refuse, before any gradient moves, a graph already walked without `retain_graph`, or one whose
+    saved arrays were changed in place since the forward pass (they would give wrong gradients)."""
+    for t in order:
+        fn = t._fn
+        if fn is None:
+            continue
+        if fn._freed:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time: {type(fn).__name__}'s saved values were "
+                "released by the first backward(). Call backward(retain_graph=True) the first time if you need "
+                "to backward through the same graph again, or recompute the forward pass."
+            )
+        for vc, version, which in fn._saved:
+            if vc[0] != version:
+                what = f"input {which} (shape {fn.inputs[which].shape})" if which >= 0 else f"output {-1 - which}"
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by an inplace "
+                    f"operation: {type(fn).__name__} saved {what} at version {version}, and it is now at "
+                    f"version {vc[0]}. An in-place change after the forward pass (an optimizer step, an "
+                    "in-place op) makes the saved value stale: recompute the forward pass after the change."
+                )
+
+
 def _parents(t):
     fn = t._fn
     return fn.inputs if fn is not None else ()
 
 
-def backward_walk(root, seed):
-    """Backpropagate `seed` (d loss / d root) through the graph that produced `root`."""
+def backward_walk(root, seed, retain_graph=False):
+    """Backpropagate `seed` (d loss / d root) through the graph that produced `root`.
+
+    Without `retain_graph` each op is marked as used, so a second walk through it raises.
+    """
     anomaly = _state["anomaly"]
     grads = {id(root): seed}
     handed = set()  # ids of gradient arrays already stored as some tensor's .grad
     order = toposort(root, _parents)
+    _check_graph(order, retain_graph)
     gathered = None  # id(op) -> [gradients of its outputs, outputs still to visit], for several-output ops
     for t in reversed(order):
         g = grads.pop(id(t), None)
@@ -151,6 +209,8 @@ def backward_walk(root, seed):
             continue  # more outputs of this op to visit
         else:
             dinputs = fn.backward(*entry[0])
+        if not retain_graph:
+            fn._freed = True
         for inp, need, d in zip(fn.inputs, fn.needs_grad, dinputs):
             if not need or d is None:
                 continue
@@ -161,6 +221,8 @@ def backward_walk(root, seed):
                         f"{type(fn).__name__}.backward returned a gradient of shape {d.shape} "
                         f"for an input of shape {inp.data.shape}"
                     )
+            if d.dtype != inp.data.dtype and inp.data.dtype.kind == "f":
+                d = d.astype(inp.data.dtype)  # an input that a mixed-dtype op promoted: its gradient in its dtype
             if anomaly:
                 _check_finite(d, f"{type(fn).__name__}.backward")
             key = id(inp)

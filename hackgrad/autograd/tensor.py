@@ -5,20 +5,31 @@ import numpy as np
 _FLOAT_DEFAULT = np.float32
 
 
+def _check_dtype(dtype):
+    """`dtype` as a NumPy dtype, if a tensor can hold it: floating, integer or bool (no objects, strings)."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"tensor: {dtype!r} is not a dtype; expected e.g. 'float32', 'float64', 'int64'") from None
+    if dtype.kind not in "fiub":
+        raise TypeError(f"tensor: unsupported dtype {dtype}; expected a float, int or bool dtype")
+    return dtype
+
+
 def _as_array(data, dtype):
     if isinstance(data, Tensor):
         data = data.data
     arr = np.asarray(data)
+    if arr.dtype.kind not in "fiub":  # objects and strings are refused even with a numeric dtype
+        raise TypeError(f"tensor: unsupported data of dtype {arr.dtype}; expected numbers (float, int, bool)")
     if dtype is not None:
-        dtype = np.dtype(dtype)
+        dtype = _check_dtype(dtype)
         if arr.dtype != dtype:
             arr = arr.astype(dtype)
     elif arr.dtype.kind == "f" and arr.dtype != _FLOAT_DEFAULT:
         # all floating data becomes float32 unless asked otherwise (PyTorch keeps a float64 ndarray's dtype;
         # here a model's float32 weights never meet float64 data by accident)
         arr = arr.astype(_FLOAT_DEFAULT)
-    elif arr.dtype.kind not in "fiub":
-        raise TypeError(f"tensor: unsupported data of dtype {arr.dtype}; expected numbers (float, int, bool)")
     return arr
 
 
@@ -28,7 +39,7 @@ class Tensor:
     `data` is a NumPy array; `grad` (same shape) is filled by `backward()` on leaves that require grad.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_fn", "_retain", "name", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_fn", "_retain", "name", "_vc", "__weakref__")
     __array_priority__ = 1000  # make `ndarray * Tensor` call Tensor.__rmul__
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
@@ -40,6 +51,7 @@ class Tensor:
         self._fn = None
         self._retain = False
         self.name = name
+        self._vc = [0]  # the version counter: a one-item list so that detach() can share it
 
     @classmethod
     def _make(cls, array):
@@ -50,6 +62,7 @@ class Tensor:
         t._fn = None
         t._retain = False
         t.name = None
+        t._vc = [0]
         return t
 
     # --- what a wire shows -----------------------------------------------------------------------
@@ -99,7 +112,21 @@ class Tensor:
         return self.data.tolist()
 
     def detach(self):
-        return Tensor._make(self.data)
+        t = Tensor._make(self.data)
+        t._vc = self._vc  # the same array: an in-place change through either one makes saved copies stale
+        return t
+
+    # --- the version counter (how backward notices a value changed in place after an op saved it) ----
+    @property
+    def _version(self):
+        """How many in-place changes this tensor's array has seen (PyTorch's `_version`)."""
+        return self._vc[0]
+
+    def _bump_version(self):
+        """Record an in-place change of `self.data`. Every in-place writer calls this once per change
+        (optimizer steps, init functions, in-place tensor methods); backward then refuses to use an array
+        an op saved before the change."""
+        self._vc[0] += 1
 
     def requires_grad_(self, flag=True):
         if flag and self.data.dtype.kind != "f":
@@ -117,7 +144,7 @@ class Tensor:
 
     def astype(self, dtype):
         """This tensor as `dtype`; a floating result keeps the graph, an integer one has no grad."""
-        dtype = np.dtype(dtype)
+        dtype = _check_dtype(dtype)
         if dtype == self.data.dtype:
             return self
         if dtype.kind != "f":
@@ -131,8 +158,11 @@ class Tensor:
         return self.astype(np.float64)
 
     # --- backprop --------------------------------------------------------------------------------
-    def backward(self, grad=None):
-        """Tug on this tensor with `grad` (ones for a scalar) and accumulate into leaves' `.grad`."""
+    def backward(self, grad=None, retain_graph=False):
+        """Tug on this tensor with `grad` (ones for a scalar) and accumulate into leaves' `.grad`.
+
+        The graph is freed as it is walked; `retain_graph=True` keeps it for another backward.
+        """
         if not self.requires_grad:
             raise RuntimeError(
                 "backward(): this tensor does not require grad (no input had requires_grad=True, "
@@ -148,16 +178,20 @@ class Tensor:
             seed = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)  # a copy: ours
             if seed.shape != self.shape:
                 raise ValueError(f"backward(): grad has shape {seed.shape}, expected {self.shape}")
-        backward_walk(self, seed)
+        backward_walk(self, seed, retain_graph=retain_graph)
 
     # --- operators -------------------------------------------------------------------------------
     def _lift(self, other):
-        """A constant operand as a tensor of this tensor's dtype (so float32 stays float32)."""
+        """A constant operand as a tensor of this tensor's dtype (so float32 stays float32); a float constant
+        meeting an integer tensor is float32, as a Python float is in PyTorch."""
         if isinstance(other, Tensor):
             return other
         arr = np.asarray(other)
-        if arr.dtype.kind in "fiub" and arr.dtype != self.data.dtype and self.data.dtype.kind == "f":
-            arr = arr.astype(self.data.dtype)
+        if arr.dtype.kind in "fiub" and arr.dtype != self.data.dtype:
+            if self.data.dtype.kind == "f":
+                arr = arr.astype(self.data.dtype)
+            elif arr.dtype.kind == "f":
+                arr = arr.astype(_FLOAT_DEFAULT)
         return Tensor._make(arr)
 
     def __add__(self, other):

@@ -57,6 +57,8 @@ def _array(t):
 def _fill(t, values):
     arr = _array(t)
     arr[...] = values  # in place, so the parameter's identity (seen by optimizers) and dtype are kept
+    if arr is not t:
+        t._bump_version()
     return t
 
 

@@ -108,6 +108,7 @@ def _write(params, x):
     offset = 0
     for p in params:
         p.data[...] = x[offset : offset + p.size].reshape(p.shape)
+        p._bump_version()
         offset += p.size
 
 

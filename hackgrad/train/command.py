@@ -278,7 +278,7 @@ def _load_data(s):
                 target = -1
             elif target.lstrip("-").isdigit():
                 target = int(target)
-            X, y = D.load_csv(s["csv"], target=target)
+            X, y = D.load_csv(s["csv"], target=target, task=s["task"])  # labels become 0..C-1
             if y is None:
                 raise ValueError(f"{s['csv']}: no target column; pass --target")
         elif s["data"] in TOY:

@@ -15,6 +15,18 @@ __all__ = [
 ]
 
 
+def promote(x, y):
+    """PyTorch's type promotion where NumPy's differs: an integer or bool array meeting a floating one takes
+    the floating dtype (NumPy widens int64 + float32 to float64). Within a kind NumPy already agrees:
+    float32 + float64 -> float64, int32 + int64 -> int64."""
+    kx, ky = x.dtype.kind, y.dtype.kind
+    if kx == ky or (kx != "f" and ky != "f"):
+        return x, y
+    if kx == "f":
+        return x, y.astype(x.dtype)
+    return x.astype(y.dtype), y
+
+
 def _broadcast_error(name, *arrays):
     shapes = " and ".join(str(a.shape) for a in arrays)
     return ValueError(f"{name}: shapes {shapes} cannot be broadcast together")
@@ -24,6 +36,7 @@ class Add(Function):
     """z = x + y;  dz/dx = 1, dz/dy = 1"""
 
     def forward(self, x, y):
+        x, y = promote(x, y)
         try:
             return x + y
         except ValueError:
@@ -37,6 +50,7 @@ class Sub(Function):
     """z = x - y;  dz/dx = 1, dz/dy = -1"""
 
     def forward(self, x, y):
+        x, y = promote(x, y)
         try:
             return x - y
         except ValueError:
@@ -50,7 +64,7 @@ class Mul(Function):
     """z = x * y;  dz/dx = y, dz/dy = x"""
 
     def forward(self, x, y):
-        self.x, self.y = x, y
+        self.x, self.y = x, y = promote(x, y)
         try:
             return x * y
         except ValueError:
@@ -65,7 +79,9 @@ class Div(Function):
     """z = x / y;  dz/dx = 1/y, dz/dy = -x/y**2"""
 
     def forward(self, x, y):
-        self.x, self.y = x, y
+        if x.dtype.kind != "f" and y.dtype.kind != "f":  # true division of integers: the default float
+            x, y = x.astype(np.float32), y.astype(np.float32)
+        self.x, self.y = x, y = promote(x, y)
         try:
             return x / y
         except ValueError:
@@ -101,7 +117,7 @@ class PowTensor(Function):
     """z = x**y;  dz/dx = y * x**(y-1), dz/dy = z * ln(x)  (taken as 0 where x <= 0, where ln is undefined)"""
 
     def forward(self, x, y):
-        self.x, self.y = x, y
+        self.x, self.y = x, y = promote(x, y)
         try:
             self.z = x**y
         except ValueError:
@@ -223,7 +239,7 @@ class Maximum(Function):
     """z = max(x, y) elementwise;  dz/dx = 1 where x > y, 1/2 on a tie (as in PyTorch), else 0"""
 
     def forward(self, x, y):
-        self.x, self.y = x, y
+        self.x, self.y = x, y = promote(x, y)
         try:
             return np.maximum(x, y)
         except ValueError:
@@ -238,7 +254,7 @@ class Minimum(Function):
     """z = min(x, y) elementwise;  dz/dx = 1 where x < y, 1/2 on a tie (as in PyTorch), else 0"""
 
     def forward(self, x, y):
-        self.x, self.y = x, y
+        self.x, self.y = x, y = promote(x, y)
         try:
             return np.minimum(x, y)
         except ValueError:
@@ -276,6 +292,7 @@ class Where(Function):
     """z = x where cond else y;  dz/dx = cond, dz/dy = not cond  (cond is a constant boolean array)"""
 
     def forward(self, x, y):
+        x, y = promote(x, y)
         try:
             return np.where(self.cond, x, y)
         except ValueError:

@@ -101,8 +101,9 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var are needed when not training")
-        mean = np.asarray(running_mean, dtype=x.dtype)
-        var = np.asarray(running_var, dtype=x.dtype)
+        # copies: the op keeps them for backward, and a later training step updates the buffers in place
+        mean = np.array(running_mean, dtype=x.dtype)
+        var = np.array(running_var, dtype=x.dtype)
     if weight is None and bias is None:
         return ops.BatchNorm.apply(x, mean=mean, var=var, eps=eps, batch_stats=bool(training))
     if weight is None:  # a shift without a scale: scale by a constant 1
