@@ -9,11 +9,33 @@ import math
 import numbers
 import sys
 
-__all__ = ["make_rng", "lazy_exports", "check_int", "check_number", "at_least"]
+__all__ = ["make_rng", "manual_seed", "default_generator", "lazy_exports", "check_int", "check_number", "at_least"]
+
+# the generator draws use when given neither seed nor rng; `manual_seed` replaces it (PyTorch's idiom)
+_default = {"rng": None}
+
+
+def manual_seed(seed):
+    """Reset the default generator to `seed`: every later draw without its own rng/seed repeats."""
+    import numpy as np
+
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise TypeError(f"manual_seed: seed must be an integer >= 0, got {seed!r}")
+    _default["rng"] = np.random.default_rng(int(seed))
+    return _default["rng"]
+
+
+def default_generator():
+    """The generator behind draws given no seed/rng (fresh OS entropy until `manual_seed` is called)."""
+    import numpy as np
+
+    if _default["rng"] is None:
+        _default["rng"] = np.random.default_rng()
+    return _default["rng"]
 
 
 def make_rng(seed=None, rng=None):
-    """A `numpy.random.Generator` from `seed` (an int >= 0) or `rng` (a Generator); fresh entropy if neither.
+    """A `numpy.random.Generator` from `seed` (an int >= 0) or `rng` (a Generator); the default one if neither.
 
     Every function that draws takes `seed`/`rng` and calls this once, so a run is repeatable from one seed.
     An int given as `rng` is taken as a seed; giving both is ambiguous and an error.
@@ -26,7 +48,7 @@ def make_rng(seed=None, rng=None):
     if isinstance(value, np.random.Generator):
         return value
     if value is None:
-        return np.random.default_rng()
+        return default_generator()
     name = "rng" if rng is not None else "seed"
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be a numpy.random.Generator or an integer >= 0, got {value!r}")

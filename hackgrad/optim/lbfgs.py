@@ -107,9 +107,9 @@ def _write(params, x):
     """Copy the flat vector x into the parameters, in place and in each parameter's dtype."""
     offset = 0
     for p in params:
-        p.data[...] = x[offset : offset + p.size].reshape(p.shape)
+        p.data[...] = x[offset : offset + p.numel()].reshape(p.shape)
         p._bump_version()
-        offset += p.size
+        offset += p.numel()
 
 
 def _gather_grads(params):

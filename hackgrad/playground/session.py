@@ -634,7 +634,7 @@ class Session:
                 "n_test": int(self.test_.sum()),
                 "test_accuracy": self._accuracy(test=True),
                 "diverged": self.diverged_,
-                "n_parameters": sum(p.size for p in self.model_.parameters()),
+                "n_parameters": sum(p.numel() for p in self.model_.parameters()),
             }
             if points:
                 out["points"] = [[round(float(a), 5), round(float(b), 5), int(c)]
