@@ -11,9 +11,9 @@ import numbers
 
 import numpy as np
 
+from hackgrad import util as _util
 from hackgrad.autograd.dtypes import as_device, as_dtype
 from hackgrad.autograd.tensor import Tensor
-from hackgrad import util as _util
 from hackgrad.util import default_generator, manual_seed
 
 __all__ = [

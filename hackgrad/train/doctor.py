@@ -5,9 +5,10 @@
     hackgrad doctor runs/moons --checks initial_loss,gradients
     hackgrad doctor --data moons --optimizer sgd --lr 30   # a set-up given as `hackgrad train` flags
 
-A run that diverged before its first checkpoint leaves nothing to read: give its `hackgrad train` flags
-instead, and the checks look at that set-up from its initial weights. The run folder's checkpoint holds the settings the run was made with; the data, model, loss and optimizer are
-rebuilt from them, exactly as `--resume` does, so the checks look at what was trained. The report is printed
+The run folder's checkpoint holds the settings the run was made with; the data, model, loss and optimizer are
+rebuilt from them, exactly as `--resume` does, so the checks look at what was trained. A run that diverged
+before its first checkpoint leaves nothing to read: give its `hackgrad train` flags instead, and the checks look
+at that set-up from its initial weights. The report is printed
 and written to `doctor.json` in the run folder; the exit status is 1 when a check fails.
 """
 
