@@ -70,6 +70,9 @@ def test_the_circuit_page_computes_the_guides_neuron_and_tugging_and_stepping_ra
     assert page.locator("#preset option:checked").text_content().startswith("a neuron")
     assert _number(page, "#output") == pytest.approx(0.8807970779778823, abs=1e-12)
     page.click("#tug")
+    # while the pull travels back, the active gate shows its arithmetic: local derivative x pull = passed back
+    page.wait_for_selector("#circuit text.local-note")
+    assert "0.105 \u00d7 1 = 0.105" in page.locator("#circuit text.local-note").first.text_content()
     page.wait_for_selector("#circuit[data-done='1']", timeout=15000)
     grads = {k: float(page.locator(f"#grad-{k}").text_content()) for k in "abcxy"}
     assert grads == pytest.approx({"a": -0.105, "b": 0.315, "c": 0.105, "x": 0.105, "y": 0.21}, abs=1e-3)
