@@ -293,3 +293,11 @@ def test_hackgrad_circuit_serves_the_circuit_page_until_stopped():
             proc.kill()
             proc.wait()
     assert proc.returncode == 0 and "stopped" in out, err
+
+
+def test_listening_everywhere_also_admits_this_machines_own_names():
+    srv = make_server("0.0.0.0", 0, config={"n_points": 10})
+    try:
+        assert socket.gethostname().lower() in srv.allowed_hosts and "evil.example" not in srv.allowed_hosts
+    finally:
+        srv.server_close()
