@@ -29,8 +29,8 @@ server never approves. The `Host` header must name this machine (localhost, 127.
 address the server is bound to (bound to every interface: also this machine's names), which keeps out a
 web site that re-points its own name at 127.0.0.1 (DNS rebinding). A POST must declare its length (at
 most MAX_BODY bytes) and is refused before anything is read otherwise; a connection that idles for
-TIMEOUT seconds, or has not sent its request within REQUEST_DEADLINE, is closed; at most MAX_CONNECTIONS are served at once; one request trains for at most
-TRAIN_SECONDS while it holds a session's lock.
+TIMEOUT seconds, or has not sent its request within REQUEST_DEADLINE, is closed; at most MAX_CONNECTIONS
+are served at once; one request trains for at most TRAIN_SECONDS while it holds a session's lock.
 """
 
 import collections
