@@ -70,6 +70,9 @@ def test_the_circuit_page_computes_the_guides_neuron_and_tugging_and_stepping_ra
     assert page.locator("#preset option:checked").text_content().startswith("a neuron")
     assert _number(page, "#output") == pytest.approx(0.8807970779778823, abs=1e-12)
     page.click("#tug")
+    # while the pull travels back, the active gate shows its arithmetic: local derivative x pull = passed back
+    page.wait_for_selector("#circuit text.local-note")
+    assert "0.105 \u00d7 1 = 0.105" in page.locator("#circuit text.local-note").first.text_content()
     page.wait_for_selector("#circuit[data-done='1']", timeout=15000)
     grads = {k: float(page.locator(f"#grad-{k}").text_content()) for k in "abcxy"}
     assert grads == pytest.approx({"a": -0.105, "b": 0.315, "c": 0.105, "x": 0.105, "y": 0.21}, abs=1e-3)
@@ -169,8 +172,9 @@ def test_the_playground_teaches_without_surprises(server, page, browser):
     page.fill("#hidden", "6, 5")
     page.locator("#hidden").dispatch_event("change")
     assert page.locator("#train").is_disabled() and "press Reset" in page.locator("#pending-note").text_content()
-    page.keyboard.press("Space")
-    assert _stat(page, "step") == "0"
+    page.keyboard.press("Space")  # the shortcut cannot start it either
+    page.wait_for_timeout(400)
+    assert _stat(page, "step") == "0" and page.locator("#train").text_content() == "Train"
     page.click("#reset")
     page.wait_for_function("document.getElementById('network').dataset.units === String(2 + 6 + 5 + 2)")
     assert not page.locator("#train").is_disabled() and "hidden=6%2C5" in page.url

@@ -129,3 +129,14 @@ def test_groups_put_each_part_of_a_large_circuit_in_its_own_band():
     assert sorted(n.text for n in shared) == ["w0", "w1"] and all(n.role == "parameter" for n in shared)
     with pytest.raises(TypeError, match="groups must be a dict"):
         draw(total, groups=[parts[0]])
+
+
+def test_saved_drawings_get_the_users_normal_permissions(tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        path = draw(guide_circuit()).save(tmp_path / "c.svg")
+    finally:
+        os.umask(old)
+    assert os.stat(path).st_mode & 0o777 == 0o644  # not mkstemp's owner-only 0600

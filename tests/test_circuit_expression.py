@@ -138,3 +138,37 @@ def test_the_svm_cost_preset_is_the_guides_hinge_plus_regularization():
     assert r["output"] == pytest.approx(expected)
     # the hinge is active here, so the pull on a is -label*x plus the regularizer's 0.2*a
     assert r["gradients"]["a"] == pytest.approx(-i["label"] * i["x"] + 0.2 * i["a"])
+
+
+_leaf = st.sampled_from(["a", "b", "c", "0.5", "2"])
+_tree = st.recursive(
+    _leaf,
+    lambda inner: st.one_of(
+        st.tuples(inner, st.sampled_from(["+", "-", "*"]), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+        st.tuples(st.sampled_from(["tanh", "sigmoid", "-"]), inner).map(lambda t: f"{t[0]}({t[1]})"),
+        st.tuples(inner, inner).map(lambda t: f"max({t[0]}, {t[1]} + 0.3)"),
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_tree, st.lists(st.floats(-2, 2), min_size=3, max_size=3), st.floats(-3, 3))
+def test_random_circuits_agree_with_their_numerical_gradients(text, values, force):
+    variables = parse(text).variables
+    inputs = {k: v for k, v in zip("abc", values) if k in variables}
+    r = compute(text, inputs, force=force)
+    for k, g in r["gradients"].items():
+        # a max at a near-tie is a kink, where the two one-sided slopes differ: skip those draws
+        if r["numerical"] is not None and abs(r["numerical"][k] - g) > 1e-4 * (1 + abs(g)):
+            kinks = [w for w in r["wires"] if w.get("op") == "max"
+                     and abs(r["wires"][w["inputs"][0]]["value"] - r["wires"][w["inputs"][1]]["value"]) < 1e-4]
+            assert kinks, (text, inputs, k, g, r["numerical"][k])
+    # the wires add up: each wire's gradient is the sum of what its readers passed back
+    passed = {}
+    for w in r["wires"]:
+        for src, p in zip(w.get("inputs", ()), w.get("passed", ())):
+            passed[src] = passed.get(src, 0.0) + p
+    for w in r["wires"]:
+        if w["id"] in passed:
+            assert w["grad"] == pytest.approx(passed[w["id"]], abs=1e-12)

@@ -185,8 +185,11 @@ def test_connections_beyond_the_cap_are_503_at_once():
     srv, thread = _serve(max_connections=2, timeout=5)
     idle = [socket.create_connection(srv.server_address[:2], timeout=5) for _ in range(2)]
     try:
-        time.sleep(0.3)  # both idle connections now hold a slot
-        seconds, reply = _raw(srv, b"GET /api/options HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        for _ in range(50):  # once the server has taken both idle connections, a third is turned away at once
+            seconds, reply = _raw(srv, b"GET /api/options HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            if reply.startswith(b"HTTP/1.0 503"):
+                break
+            time.sleep(0.1)
         assert reply.startswith(b"HTTP/1.0 503") and seconds < 2
     finally:
         for c in idle:
@@ -293,3 +296,11 @@ def test_hackgrad_circuit_serves_the_circuit_page_until_stopped():
             proc.kill()
             proc.wait()
     assert proc.returncode == 0 and "stopped" in out, err
+
+
+def test_listening_everywhere_also_admits_this_machines_own_names():
+    srv = make_server("0.0.0.0", 0, config={"n_points": 10})
+    try:
+        assert socket.gethostname().lower() in srv.allowed_hosts and "evil.example" not in srv.allowed_hosts
+    finally:
+        srv.server_close()

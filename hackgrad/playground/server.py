@@ -26,11 +26,11 @@ Endpoints (every answer is JSON except the pages; a bad request gets 400 and {"e
 POST bodies must be sent as `Content-Type: application/json`. Besides being honest about the format, this
 keeps other web sites out: a cross-site page cannot send that header without a CORS preflight, which this
 server never approves. The `Host` header must name this machine (localhost, 127.0.0.1, ::1) or the
-address the server is bound to, which keeps out a web site that re-points its own name at 127.0.0.1 (DNS
-rebinding). A POST must declare its length (at most MAX_BODY bytes) and is refused before anything is
-read otherwise; a connection that idles for TIMEOUT seconds, or has not sent its request within
-REQUEST_DEADLINE, is closed; at most MAX_CONNECTIONS are served at once; one request trains for at most
-TRAIN_SECONDS while it holds a session's lock.
+address the server is bound to (bound to every interface: also this machine's names), which keeps out a
+web site that re-points its own name at 127.0.0.1 (DNS rebinding). A POST must declare its length (at
+most MAX_BODY bytes) and is refused before anything is read otherwise; a connection that idles for
+TIMEOUT seconds, or has not sent its request within REQUEST_DEADLINE, is closed; at most MAX_CONNECTIONS
+are served at once; one request trains for at most TRAIN_SECONDS while it holds a session's lock.
 """
 
 import collections
@@ -113,6 +113,8 @@ class PlaygroundServer(ThreadingHTTPServer):
         super().__init__(address, PlaygroundHandler)
         host = self.server_address[0]
         self.allowed_hosts = {"localhost", "127.0.0.1", "::1", host.lower()}
+        if host in ("0.0.0.0", "::"):  # serving a classroom: this machine's own names and addresses too
+            self.allowed_hosts |= _own_names()
 
     @property
     def url(self):
@@ -142,6 +144,17 @@ class PlaygroundServer(ThreadingHTTPServer):
             super().process_request_thread(request, client_address)
         finally:
             self._slots.release()
+
+
+def _own_names():
+    """This machine's host names and the addresses they resolve to (lower case)."""
+    names = {socket.gethostname(), socket.getfqdn()}
+    for name in list(names):
+        try:
+            names.update(socket.gethostbyname_ex(name)[2])
+        except OSError:  # a name that does not resolve here
+            pass
+    return {n.lower() for n in names if n}
 
 
 def make_server(host="127.0.0.1", port=8000, *, session=None, config=None, quiet=True, **limits):
