@@ -20,6 +20,7 @@ _LAZY = {
     "optim": ("hackgrad.optim", None),
     "data": ("hackgrad.data", None),
     "train": ("hackgrad.train", None),
+    "models": ("hackgrad.models", None),
     "estimators": ("hackgrad.estimators", None),
     "search": ("hackgrad.search", None),
     "circuit": ("hackgrad.circuit", None),

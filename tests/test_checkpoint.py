@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from hackgrad import nn, optim
+from hackgrad.models.mlp import expand_spec
 from hackgrad.nn import functional as F
 from hackgrad.train import (
     Checkpoint,
@@ -28,7 +29,6 @@ from hackgrad.train.checkpoint import (
     read_checkpoint,
     write_checkpoint,
 )
-from hackgrad.train.model_spec import expand_spec
 
 
 def test_nested_state_round_trip_keeps_types():

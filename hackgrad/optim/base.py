@@ -2,7 +2,15 @@
 
 A subclass writes three things: its defaults (the constructor), `check_group` (what values are valid) and
 `update(p, grad, state, group)` (one parameter's step, in place on `p.data`). Everything else lives here:
-groups, skipping parameters without a gradient, `maximize`, state per parameter, saving and loading.
+groups, skipping parameters without a gradient, state per parameter, saving and loading, and the pieces
+every rule shares, applied in this order before the rule (optax's chain under PyTorch's surface):
+
+1. `maximize` (a group option): ascend instead of descend;
+2. clipping, configured as arguments of any optimizer: `clip_grad_norm=` (the global norm over all its
+   parameters, `transforms.clip_by_global_norm`) and `clip_grad_value=` (`transforms.clip_by_value`);
+3. weight decay (the group option `weight_decay`): coupled, added to the gradient (`add_weight_decay`, the
+   gradient of an L2 penalty), or decoupled when the group says `decoupled_weight_decay` (`decay_weights_`,
+   AdamW's shrink of the weights apart from the step).
 
 State is plain data, as in PyTorch: `{"state": {index: {name: ndarray or number}}, "param_groups": [...]}`,
 with parameters numbered across groups in order, so it saves without pickle (`flatten_state_dict` gives one
@@ -17,6 +25,7 @@ import numpy as np
 
 from hackgrad.autograd import enable_grad
 from hackgrad.autograd.tensor import Tensor
+from hackgrad.optim.transforms import add_weight_decay, clip_by_global_norm, clip_by_value, decay_weights_
 
 # keys a group may carry besides its options: schedulers record the lr they started from
 _EXTRA_GROUP_KEYS = ("initial_lr",)
@@ -27,6 +36,14 @@ class Optimizer:
 
     def __init__(self, params, defaults, unknown=None):
         name = type(self).__name__
+        unknown = dict(unknown or {})
+        # the clipping pieces: options of the optimizer as a whole (a global norm spans every group)
+        self.clip_grad_norm = unknown.pop("clip_grad_norm", None)
+        self.clip_grad_value = unknown.pop("clip_grad_value", None)
+        for key in ("clip_grad_norm", "clip_grad_value"):
+            value = getattr(self, key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0):
+                raise ValueError(f"{name}: {key} must be a number > 0 (or None), got {value!r}")
         if unknown:
             raise TypeError(_unknown_message(name, unknown, defaults))
         self.defaults = dict(defaults)
@@ -117,6 +134,7 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        work = []  # (parameter, gradient, group) of every parameter that has a gradient
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
@@ -127,12 +145,23 @@ class Optimizer:
                         f"{type(self).__name__}: a parameter of shape {p.shape} has a gradient of shape "
                         f"{grad.shape}"
                     )
-                if group.get("maximize", False):
-                    grad = -grad
-                if p not in self.state:
-                    self.state[p] = self.init_state(p, group)
-                self.update(p, grad, self.state[p], group)
-                p._bump_version()  # p.data changed in place: graphs built before this step are stale now
+                work.append((p, -grad if group.get("maximize", False) else grad, group))
+        grads = [g for _, g, _ in work]
+        if self.clip_grad_norm is not None:
+            grads, _ = clip_by_global_norm(grads, self.clip_grad_norm)
+        if self.clip_grad_value is not None:
+            grads = clip_by_value(grads, self.clip_grad_value)
+        for (p, _, group), grad in zip(work, grads):
+            wd = group.get("weight_decay", 0.0)
+            if wd:
+                if group.get("decoupled_weight_decay", False):
+                    decay_weights_(p.data, group["lr"], wd)
+                else:
+                    grad = add_weight_decay(grad, p.data, wd)
+            if p not in self.state:
+                self.state[p] = self.init_state(p, group)
+            self.update(p, grad, self.state[p], group)
+            p._bump_version()  # p.data changed in place: graphs built before this step are stale now
         return loss
 
     def init_state(self, p, group):

@@ -330,12 +330,15 @@ class SequentialLR(LRScheduler):
             vars(s).update(v)
 
 
-def warmup(optimizer, warmup_iters, after=None, start_factor=0.1):
-    """Linear warm-up from start_factor * lr to lr over `warmup_iters` steps, then `after` (if given)."""
-    ramp = LinearLR(optimizer, start_factor=start_factor, end_factor=1.0, total_iters=warmup_iters)
+def warmup(optimizer, warmup_iters, after=None, start_factor=0.1, last_epoch=-1):
+    """Linear warm-up from start_factor * lr to lr over `warmup_iters` steps, then `after` (if given).
+
+    `last_epoch` places the whole schedule at that step (a resumed run; see `SequentialLR`)."""
+    ramp = LinearLR(optimizer, start_factor=start_factor, end_factor=1.0, total_iters=warmup_iters,
+                    last_epoch=-1 if after is not None else last_epoch)
     if after is None:
         return ramp
-    return SequentialLR(optimizer, [ramp, after], milestones=[warmup_iters])
+    return SequentialLR(optimizer, [ramp, after], milestones=[warmup_iters], last_epoch=last_epoch)
 
 
 class ReduceLROnPlateau(LRScheduler):

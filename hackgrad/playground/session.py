@@ -16,9 +16,11 @@ import time
 
 import numpy as np
 
-from hackgrad import data, nn, optim
+from hackgrad import data
 from hackgrad.autograd import Tensor, no_grad
-from hackgrad.nn import functional as F
+from hackgrad.models import build_model
+from hackgrad.models.mlp import mlp_spec
+from hackgrad.train.recipe import decay_groups, make_loss, make_optimizer
 from hackgrad.train.step import train_step
 
 __all__ = [
@@ -312,40 +314,21 @@ def _view_for(X):
     return [cx - half, cx + half, cy - half, cy + half]
 
 
-_ACTIVATION_LAYERS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
-
-
 def _build_model(hidden, activation, n_classes, rng):
-    """2 -> hidden... -> n_classes scores: Linear, then the activation after every layer but the last."""
-    sizes = [2, *hidden, n_classes]
-    layers = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(n_in, n_out, dtype=DTYPE, rng=rng))
-        if i < len(hidden):
-            layers.append(_ACTIVATION_LAYERS[activation]())
-    return nn.Sequential(*layers)
+    """2 -> hidden... -> n_classes scores: the recipe's MLP (Linear, then the activation between layers)."""
+    return build_model(mlp_spec(2, hidden, n_classes, activation=activation), rng=rng)
 
 
 def _build_optimizer(model, name, lr, l2):
-    """Weights decay by l2, biases not (a bias only shifts a boundary; shrinking it buys no smoothness)."""
-    linears = [m for m in model if isinstance(m, nn.Linear)]
-    groups = [
-        {"params": [m.weight for m in linears], "weight_decay": l2},
-        {"params": [m.bias for m in linears], "weight_decay": 0.0},
-    ]
-    if name == "sgd":
-        return optim.SGD(groups, lr=lr)
-    if name == "momentum":
-        return optim.SGD(groups, lr=lr, momentum=MOMENTUM)
-    return optim.Adam(groups, lr=lr)
+    """The recipe's optimizer: weights decay by l2, biases not; two groups, so l2 can change while training."""
+    momentum = MOMENTUM if name == "momentum" else None
+    return make_optimizer(name, decay_groups(model, l2, split=True), lr=lr, momentum=momentum)
 
 
 def _data_loss(name, scores, y):
-    if name == "cross_entropy":
-        return F.cross_entropy(scores, y)
-    # The guide's SVM, one score per class: for 2 classes this is max(0, 1 - (s_y - s_other)), the binary
-    # hinge on the score difference.
-    return F.weston_watkins_loss(scores, y)
+    # "hinge" is the guide's SVM, one score per class: for 2 classes this is max(0, 1 - (s_y - s_other)), the
+    # binary hinge on the score difference.
+    return make_loss("cross_entropy" if name == "cross_entropy" else "multiclass_svm")(scores, y)
 
 
 def _finite(x):

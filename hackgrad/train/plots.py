@@ -22,6 +22,7 @@ __all__ = [
     "plot_predicted_vs_true",
     "plot_activation_histograms",
     "plot_gradient_histograms",
+    "plot_run",
 ]
 
 
@@ -262,3 +263,29 @@ def plot_gradient_histograms(model, loss_fn, X, y, path, *, n_samples=512, seed=
     kinds = {n: type(m).__name__ for n, m in model.named_modules()}
     items = [(_parameter_title(name, kinds), g) for name, g in items]
     return _histograms(items, path, "gradients per parameter", "gradient")
+
+
+def plot_run(model, loss_fn, history, splits, task, out, y_scaler=None):
+    """The pictures of a finished `hackgrad train` run, written into the folder `out`; returns their paths.
+
+    History, then the test confusion matrix (classification) or predicted-vs-true in the targets' units
+    (regression, through `y_scaler`), decision regions for 2-D inputs, activations and gradients.
+    """
+    from hackgrad.train.metrics import predict_labels
+    from hackgrad.train.trainer import predict
+
+    X_test, y_test = splits["test"]
+    written = [plot_history(history, out / "history.png")]
+    if task == "classification":
+        pred = predict_labels(predict(model, X_test), y_test)
+        title = "confusion matrix (test)"
+        written.append(plot_confusion_matrix(y_test, pred, out / "confusion_matrix.png", title=title))
+        if X_test.shape[1] == 2:
+            written.append(plot_decision_regions(model, *splits["train"], out / "decision_regions.png"))
+    else:
+        y_true = y_scaler.inverse_transform(y_test)
+        y_pred = y_scaler.inverse_transform(predict(model, X_test).reshape(y_test.shape))
+        written.append(plot_predicted_vs_true(y_true, y_pred, out / "predicted_vs_true.png"))
+    written.append(plot_activation_histograms(model, splits["val"][0], out / "activations.png"))
+    written.append(plot_gradient_histograms(model, loss_fn, *splits["val"], out / "gradients.png"))
+    return written
