@@ -7,9 +7,13 @@ time (NumPy inside `make_rng`), so the scalar engine and `hackgrad --help` stay 
 import importlib
 import math
 import numbers
+import os
 import sys
 
-__all__ = ["make_rng", "manual_seed", "default_generator", "lazy_exports", "check_int", "check_number", "at_least"]
+__all__ = [
+    "make_rng", "manual_seed", "default_generator", "lazy_exports", "check_int", "check_number", "at_least",
+    "available_memory", "check_fits",
+]
 
 # the generator draws use when given neither seed nor rng; `manual_seed` replaces it (PyTorch's idiom)
 _default = {"rng": None}
@@ -125,6 +129,49 @@ def at_least(convert, low, expected):
             raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
         if not value >= low:  # `not >=` also refuses NaN
             raise argparse.ArgumentTypeError(f"expected {expected}, got {text}")
+        if value == math.inf:
+            raise argparse.ArgumentTypeError(f"expected a finite number, got {text}")
         return value
 
     return parse
+
+
+# --- memory: refuse what cannot fit before allocating it ----------------------------------------------------
+class NotEnoughMemoryError(MemoryError, ValueError):
+    """A size (from a flag, a file, a call) whose estimated memory exceeds what this machine has free."""
+
+
+def available_memory():
+    """Bytes the OS could give this process now (Linux's MemAvailable; physical memory elsewhere), or None."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - no sysconf (Windows)
+        return None
+
+
+def format_bytes(n):
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+
+
+def check_fits(nbytes, what, hint=""):
+    """Raise NotEnoughMemoryError naming `what`, the estimate and what is free, if `nbytes` cannot fit.
+
+    Linux hands out memory lazily, so a too-large array often "succeeds" and the process is killed later;
+    asking first turns that into an error that says what to change.
+    """
+    free = available_memory()
+    if free is not None and nbytes > free:
+        raise NotEnoughMemoryError(
+            f"{what} needs about {format_bytes(nbytes)} of memory, but only {format_bytes(free)} is free"
+            + (f"; {hint}" if hint else "")
+        )

@@ -14,7 +14,7 @@ import weakref
 
 import numpy as np
 
-from hackgrad.autograd.mode import _state
+from hackgrad.autograd.mode import _clock, _state
 from hackgrad.graph import toposort
 
 
@@ -28,7 +28,7 @@ class Function:
     inputs = ()
     needs_grad = ()
     outputs = None  # weak references to the outputs of an op with several; None for one output
-    _saved = ()  # (version counter, version, input i >= 0 or output -1 - j) per array kept for backward
+    _stamp = 0  # the in-place clock when the op ran (see _check_graph)
     _freed = False  # set by a backward walk without retain_graph
 
     def __init__(self, **hyperparameters):
@@ -50,7 +50,7 @@ class Function:
             if True in needs:
                 fn.inputs = inputs
                 fn.needs_grad = needs
-                fn._saved = _saved_versions(fn, inputs, (result,))
+                fn._stamp = _clock[0]
                 result.requires_grad = True
                 result._fn = fn
         return result
@@ -68,7 +68,7 @@ class Function:
             if True in needs:
                 self.inputs, self.needs_grad = inputs, needs
                 self.outputs = tuple(weakref.ref(r) for r in results)
-                self._saved = _saved_versions(self, inputs, results)
+                self._stamp = _clock[0]
                 for r in results:
                     if r.data.dtype.kind == "f":  # integer outputs (indices) carry no gradient
                         r.requires_grad = True
@@ -110,35 +110,23 @@ def _check_finite(array, where):
         raise FloatingPointError(f"{where} produced {bad} (anomaly detection is on)")
 
 
-def _saved_versions(fn, inputs, results):
-    """(version counter, its value now, which) for each input or output array that `fn` kept for backward.
-
-    An op keeps arrays as attributes (`self.x = x`, `self.y = np.tanh(x)`); an array that *is* an input's
-    or the output's (or a view of one) goes stale if that tensor is changed in place later, so its version
-    is recorded here and checked before backward. Arrays the op computed for itself cannot go stale.
-    """
-    kept = set()  # ids of the arrays the op holds, and of the arrays those are views of
+def _holds(fn, array):
+    """Whether op `fn` kept `array` (or a view of it) for its backward: `self.x = x`, `self.y = np.tanh(x)`."""
     for v in fn.__dict__.values():
-        if type(v) is np.ndarray:
-            kept.add(id(v))
-            if v.base is not None:
-                kept.add(id(v.base))
-        elif type(v) is tuple or type(v) is list:
-            for a in v:
-                if type(a) is np.ndarray:
-                    kept.add(id(a))
-                    if a.base is not None:
-                        kept.add(id(a.base))
-    if not kept:
-        return ()
-    saved = [(t._vc, t._vc[0], i) for i, t in enumerate(inputs) if id(t.data) in kept]
-    saved += [(r._vc, 0, -1 - j) for j, r in enumerate(results) if id(r.data) in kept]
-    return tuple(saved)
+        for a in v if type(v) is tuple or type(v) is list else (v,):
+            if type(a) is np.ndarray and (a is array or a.base is array):
+                return True
+    return False
 
 
 def _check_graph(order, retain_graph):
     """Refuse, before any gradient moves, a graph already walked without `retain_graph`, or one whose
-    saved arrays were changed in place since the forward pass (they would give wrong gradients)."""
+    saved arrays were changed in place since the forward pass (they would give wrong gradients).
+
+    Every tensor counts its in-place changes (`_version`) and is stamped with a global clock at each one;
+    an op records the clock when it runs. Only a tensor stamped later than its op costs a look at what the
+    op kept: an input changed in place that the op did not keep (an add keeps nothing) is fine, as in PyTorch.
+    """
     for t in order:
         fn = t._fn
         if fn is None:
@@ -149,15 +137,22 @@ def _check_graph(order, retain_graph):
                 "released by the first backward(). Call backward(retain_graph=True) the first time if you need "
                 "to backward through the same graph again, or recompute the forward pass."
             )
-        for vc, version, which in fn._saved:
-            if vc[0] != version:
-                what = f"input {which} (shape {fn.inputs[which].shape})" if which >= 0 else f"output {-1 - which}"
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified by an inplace "
-                    f"operation: {type(fn).__name__} saved {what} at version {version}, and it is now at "
-                    f"version {vc[0]}. An in-place change after the forward pass (an optimizer step, an "
-                    "in-place op) makes the saved value stale: recompute the forward pass after the change."
-                )
+        stamp = fn._stamp
+        if t._vc[1] > stamp and _holds(fn, t.data):
+            _stale(fn, "its output", t._vc[0])
+        for i, inp in enumerate(fn.inputs):
+            if inp._vc[1] > stamp and _holds(fn, inp.data):
+                _stale(fn, f"input {i} (shape {inp.shape})", inp._vc[0])
+
+
+def _stale(fn, what, now):
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace operation: "
+        f"{type(fn).__name__} saved {what} for backward, and it was changed in place since (it is now at "
+        f"version {now}). An in-place "
+        "change after the forward pass (an optimizer step, an in-place op) makes the saved value stale: "
+        "recompute the forward pass after the change."
+    )
 
 
 def _parents(t):

@@ -3,6 +3,9 @@
 import contextlib
 
 _state = {"grad": True, "anomaly": False}
+# the in-place clock: every in-place change of a tensor ticks it and stamps the tensor; an op remembers the
+# clock when it ran, so "changed since this op saved it" is one comparison (see autograd.function._check_graph)
+_clock = [0]
 
 
 def is_grad_enabled():

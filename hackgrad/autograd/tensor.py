@@ -54,7 +54,7 @@ class Tensor:
         self._fn = None
         self._retain = False
         self.name = name
-        self._vc = [0]  # the version counter: a one-item list so that detach() can share it
+        self._vc = [0, 0]  # [in-place changes, clock stamp of the last one]: a list, so detach() can share it
 
     @classmethod
     def _make(cls, array):
@@ -65,7 +65,7 @@ class Tensor:
         t._fn = None
         t._retain = False
         t.name = None
-        t._vc = [0]
+        t._vc = [0, 0]
         return t
 
     # --- what a wire shows -----------------------------------------------------------------------
@@ -147,7 +147,10 @@ class Tensor:
         """Record an in-place change of `self.data`. Every in-place writer calls this once per change
         (optimizer steps, init functions, in-place tensor methods); backward then refuses to use an array
         an op saved before the change."""
-        self._vc[0] += 1
+        vc = self._vc
+        vc[0] += 1
+        _clock[0] += 1
+        vc[1] = _clock[0]
 
     def requires_grad_(self, flag=True):
         if flag and self.data.dtype.kind != "f":
@@ -718,6 +721,7 @@ from hackgrad.autograd import functional as F  # noqa: E402  (functions build Te
 from hackgrad.autograd import ops  # noqa: E402  (ops build Tensors)
 from hackgrad.autograd.function import backward_walk  # noqa: E402
 from hackgrad.autograd.mode import is_grad_enabled  # noqa: E402
+from hackgrad.autograd.mode import _clock  # noqa: E402
 from hackgrad.autograd.ops.elementwise import Cast  # noqa: E402
 
 

@@ -8,6 +8,7 @@ with itself or with its own code, the tour says so and follows the mathematics.
 import math
 import os
 import random
+import sys
 
 from hackgrad.circuit.draw import draw
 from hackgrad.circuit.gates import AddGate, MultiplyGate, SigmoidGate, maximum, relu, sigmoid
@@ -45,7 +46,14 @@ def add_arguments(parser):
 
 
 def run(args):
-    Tour(out=args.out, seed=args.seed).run()
+    from hackgrad.io import check_writable_dir
+
+    try:
+        check_writable_dir(args.out, "--out")
+        Tour(out=args.out, seed=args.seed).run()
+    except (ValueError, OSError) as err:  # a bad --out is found before the tour; a full disk is one line
+        print(f"hackgrad tour: error: {err}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -261,19 +261,28 @@ class Module:
         unexpected = [k for k in state if k not in params and k not in buffers]
         if strict and (missing or unexpected):
             raise KeyError(f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
+        # every array is checked and converted before the first one is assigned: all or nothing
+        new_params, new_buffers = [], []
         for name, value in state.items():
             arr = np.asarray(value.data if isinstance(value, Tensor) else value)
+            if name in params or name in buffers:
+                if arr.dtype.kind not in "biuf":
+                    raise ValueError(f"load_state_dict: {name} has dtype {arr.dtype}, expected numbers")
             if name in params:
                 p = params[name]
                 if arr.shape != p.shape:
                     raise ValueError(f"load_state_dict: {name} has shape {arr.shape}, expected {p.shape}")
-                p.data = arr.astype(p.dtype, copy=True)
+                new_params.append((p, arr.astype(p.dtype, copy=True)))
             elif name in buffers:
                 mod, attr = buffers[name]
                 old = mod._buffers[attr]
                 if old is not None and np.shape(old) != arr.shape:
                     raise ValueError(f"load_state_dict: {name} has shape {arr.shape}, expected {np.shape(old)}")
-                setattr(mod, attr, arr.astype(old.dtype if old is not None else arr.dtype, copy=True))
+                new_buffers.append((mod, attr, arr.astype(old.dtype if old is not None else arr.dtype, copy=True)))
+        for p, arr in new_params:
+            p.data = arr
+        for mod, attr, arr in new_buffers:
+            setattr(mod, attr, arr)
         return self
 
     # --- display -----------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ class Add(Function):
     """z = x + y;  dz/dx = 1, dz/dy = 1"""
 
     def forward(self, x, y):
-        x, y = promote(x, y)
+        x, y = promote(x, y) if x.dtype is not y.dtype else (x, y)
         try:
             return x + y
         except ValueError:
@@ -50,7 +50,7 @@ class Sub(Function):
     """z = x - y;  dz/dx = 1, dz/dy = -1"""
 
     def forward(self, x, y):
-        x, y = promote(x, y)
+        x, y = promote(x, y) if x.dtype is not y.dtype else (x, y)
         try:
             return x - y
         except ValueError:
@@ -64,7 +64,7 @@ class Mul(Function):
     """z = x * y;  dz/dx = y, dz/dy = x"""
 
     def forward(self, x, y):
-        self.x, self.y = x, y = promote(x, y)
+        self.x, self.y = x, y = promote(x, y) if x.dtype is not y.dtype else (x, y)
         try:
             return x * y
         except ValueError:
@@ -81,7 +81,7 @@ class Div(Function):
     def forward(self, x, y):
         if x.dtype.kind != "f" and y.dtype.kind != "f":  # true division of integers: the default float
             x, y = x.astype(np.float32), y.astype(np.float32)
-        self.x, self.y = x, y = promote(x, y)
+        self.x, self.y = x, y = promote(x, y) if x.dtype is not y.dtype else (x, y)
         try:
             return x / y
         except ValueError:
@@ -124,7 +124,7 @@ class PowTensor(Function):
     """
 
     def forward(self, x, y):
-        self.x, self.y = x, y = promote(x, y)
+        self.x, self.y = x, y = promote(x, y) if x.dtype is not y.dtype else (x, y)
         try:
             self.z = x**y
         except ValueError:
@@ -310,7 +310,7 @@ class Maximum(Function):
     """z = max(x, y) elementwise;  dz/dx = 1 where x > y, 1/2 on a tie (as in PyTorch), else 0"""
 
     def forward(self, x, y):
-        self.x, self.y = x, y = promote(x, y)
+        self.x, self.y = x, y = promote(x, y) if x.dtype is not y.dtype else (x, y)
         try:
             return np.maximum(x, y)
         except ValueError:
@@ -325,7 +325,7 @@ class Minimum(Function):
     """z = min(x, y) elementwise;  dz/dx = 1 where x < y, 1/2 on a tie (as in PyTorch), else 0"""
 
     def forward(self, x, y):
-        self.x, self.y = x, y = promote(x, y)
+        self.x, self.y = x, y = promote(x, y) if x.dtype is not y.dtype else (x, y)
         try:
             return np.minimum(x, y)
         except ValueError:
@@ -363,7 +363,7 @@ class Where(Function):
     """z = x where cond else y;  dz/dx = cond, dz/dy = not cond  (cond is a constant boolean array)"""
 
     def forward(self, x, y):
-        x, y = promote(x, y)
+        x, y = promote(x, y) if x.dtype is not y.dtype else (x, y)
         try:
             return np.where(self.cond, x, y)
         except ValueError:
