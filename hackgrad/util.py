@@ -11,35 +11,32 @@ import os
 import sys
 
 __all__ = [
-    "make_rng", "manual_seed", "default_generator", "lazy_exports", "check_int", "check_number", "at_least",
+    "make_rng", "default_generator", "manual_seed", "lazy_exports", "check_int", "check_number", "at_least",
     "available_memory", "check_fits",
 ]
 
-# the generator draws use when given neither seed nor rng; `manual_seed` replaces it (PyTorch's idiom)
-_default = {"rng": None}
-
-
-def manual_seed(seed):
-    """Reset the default generator to `seed`: every later draw without its own rng/seed repeats."""
-    import numpy as np
-
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise TypeError(f"manual_seed: seed must be an integer >= 0, got {seed!r}")
-    _default["rng"] = np.random.default_rng(int(seed))
-    return _default["rng"]
+_default = {"rng": None}  # the generator of draws given neither seed nor rng (PyTorch's global generator)
 
 
 def default_generator():
-    """The generator behind draws given no seed/rng (fresh OS entropy until `manual_seed` is called)."""
-    import numpy as np
-
+    """The generator `make_rng()` gives without seed or rng: fresh OS entropy until `manual_seed` sets it."""
     if _default["rng"] is None:
+        import numpy as np
+
         _default["rng"] = np.random.default_rng()
     return _default["rng"]
 
 
+def manual_seed(seed):
+    """Reset the default generator to `seed` (PyTorch's `torch.manual_seed`): every later draw without its
+    own seed/rng (layer initialisation, dropout masks, `randn`, shuffles) repeats from here."""
+    _default["rng"] = make_rng(seed=seed)
+    return _default["rng"]
+
+
 def make_rng(seed=None, rng=None):
-    """A `numpy.random.Generator` from `seed` (an int >= 0) or `rng` (a Generator); the default one if neither.
+    """A `numpy.random.Generator` from `seed` (an int >= 0) or `rng` (a Generator); the default generator
+    if neither (fresh entropy, unless `manual_seed` set it).
 
     Every function that draws takes `seed`/`rng` and calls this once, so a run is repeatable from one seed.
     An int given as `rng` is taken as a seed; giving both is ambiguous and an error.

@@ -49,6 +49,7 @@ def test_program_runs_and_learns_on_hackgrad(name):
     program = load(name, source)
     losses, info = program.main(**kwargs)
     first, last = head_tail(losses)
+    print(f"\n{name} on hackgrad: loss {first:.3f} -> {last:.3f} over {len(losses)} steps, {info}")
     assert np.isfinite(losses).all()
     assert last < first * (1 - fall), f"{name}: loss {first:.3f} -> {last:.3f}, {info}"
 
@@ -67,4 +68,34 @@ def test_the_same_program_learns_on_pytorch(name):
     kwargs, fall = PROGRAMS[name]
     losses, info = load(name, as_torch((HERE / f"{name}.py").read_text())).main(**kwargs)
     first, last = head_tail(losses)
+    print(f"\n{name} on torch: loss {first:.3f} -> {last:.3f} over {len(losses)} steps, {info}")
     assert last < first * (1 - fall), f"{name} on torch: loss {first:.3f} -> {last:.3f}, {info}"
+
+
+def test_the_digits_cnn_steps_like_pytorch_from_the_same_weights():
+    """Same weights, same batches, dropout off: hackgrad's and PyTorch's Adam runs of the ported CNN agree
+    step by step (the curves above differ only by their random streams)."""
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)
+    from sklearn.datasets import load_digits
+
+    import hackgrad
+
+    source = (HERE / "digits_cnn.py").read_text()
+    ours, theirs = load("digits_cnn", source), load("digits_cnn_torch", as_torch(source))
+    digits = load_digits()
+    X, y = (digits.images[:, None] / 16.0).astype(np.float32), digits.target
+    net, net_t = ours.Net().eval(), theirs.Net().eval()
+    net_t.load_state_dict({k: torch.tensor(v) for k, v in net.state_dict().items()})
+    opt, opt_t = ours.optim.Adam(net.parameters(), lr=1e-2), theirs.optim.Adam(net_t.parameters(), lr=1e-2)
+    for step in range(5):
+        batch = slice(16 * step, 16 * step + 16)
+        loss = ours.F.nll_loss(net(hackgrad.tensor(X[batch])), hackgrad.tensor(y[batch]))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        loss_t = theirs.F.nll_loss(net_t(torch.tensor(X[batch])), torch.tensor(y[batch]))
+        opt_t.zero_grad()
+        loss_t.backward()
+        opt_t.step()
+        assert loss.item() == pytest.approx(loss_t.item(), abs=1e-4), step

@@ -188,6 +188,7 @@ def test_conversions_and_device_idiom():
     assert x.to("cpu", hackgrad.float64).dtype == hackgrad.float64
     assert x.type_as(hackgrad.tensor([1], dtype="int32")).dtype == hackgrad.int32
     assert x.device == hackgrad.device("cpu") and str(x.device) == "cpu"
+    assert hackgrad.tensor([1, 2], device=x.device).device == "cpu"
     assert x.new_zeros(2, 2).dtype == x.dtype and x.new_ones((3,)).shape == (3,)
     assert not hackgrad.cuda.is_available()
     device = "cuda" if hackgrad.cuda.is_available() else "cpu"
@@ -200,6 +201,14 @@ def test_conversions_and_device_idiom():
         x.to("mps")
     with hackgrad.inference_mode():
         assert not (leaf((2,)) * 2).requires_grad
+    with hackgrad.set_grad_enabled(False):
+        assert not (leaf((2,)) * 2).requires_grad
+    assert (leaf((2,)) * 2).requires_grad
+    hackgrad.set_grad_enabled(False)  # called as a plain function, as scripts do
+    try:
+        assert not hackgrad.is_grad_enabled()
+    finally:
+        hackgrad.set_grad_enabled(True)
 
 
 def test_clone_contiguous_t():
@@ -322,7 +331,7 @@ def test_save_and_load_a_state_dict(tmp_path):
     raw = bytearray(path.read_bytes())
     raw[len(raw) // 2] ^= 0xFF
     path.write_bytes(bytes(raw))
-    with pytest.raises(hackgrad.serialization.CheckpointError):
+    with pytest.raises(hackgrad.serialization.ContainerError):
         hackgrad.load(path)
     with pytest.raises(RuntimeError, match="no CUDA backend"):
         hackgrad.load(path, map_location="cuda")

@@ -1,7 +1,7 @@
 """Making tensors, PyTorch's way: `zeros`, `arange`, `randn`, `*_like`, ... and the default generator.
 
 Every drawing function takes `rng` (a `numpy.random.Generator`) or `seed`; with neither it draws from the
-default generator, which `manual_seed(s)` resets, so a PyTorch program that opens with
+default generator (hackgrad.util's), which `manual_seed(s)` resets, so a PyTorch program that opens with
 `torch.manual_seed(1337)` is reproducible here too. Floating results are float32 unless `dtype` says
 otherwise; integer ones (`arange` of ints, `randint`, `randperm`) are int64, as in PyTorch.
 """
@@ -11,10 +11,9 @@ import numbers
 
 import numpy as np
 
-from hackgrad import util as _util
 from hackgrad.autograd.dtypes import as_device, as_dtype
 from hackgrad.autograd.tensor import Tensor
-from hackgrad.util import default_generator, manual_seed
+from hackgrad.util import default_generator, make_rng, manual_seed
 
 __all__ = [
     "manual_seed", "seed", "default_generator", "get_rng", "Generator",
@@ -26,7 +25,7 @@ __all__ = [
 
 def seed():
     """Reseed the default generator from fresh OS entropy."""
-    _util._default["rng"] = np.random.default_rng()
+    manual_seed(int(np.random.SeedSequence().entropy % 2**63))
 
 
 class Generator:
@@ -44,19 +43,15 @@ class Generator:
 
 def get_rng(rng=None, seed=None, what="draw"):
     """The generator a drawing function uses: `rng` (a numpy Generator, a hackgrad Generator or an int
-    seed), a fresh one from `seed`, else the default one."""
+    seed), a fresh one from `seed`, else the default one (hackgrad.util.make_rng, named after `what`)."""
+    if isinstance(rng, Generator):
+        rng = rng.rng
     if rng is not None and seed is not None:
         raise TypeError(f"{what}: give rng or seed, not both")
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, Generator):
-        return rng.rng
-    if rng is None and seed is None:
-        return default_generator()
-    s = seed if rng is None else rng
-    if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 0:
-        raise TypeError(f"{what}: rng/seed must be a numpy.random.Generator or an integer >= 0, got {s!r}")
-    return np.random.default_rng(int(s))
+    try:
+        return make_rng(seed=seed, rng=rng)
+    except (TypeError, ValueError) as e:
+        raise type(e)(f"{what}: {e}") from None
 
 
 # --- filled tensors -------------------------------------------------------------------------------

@@ -43,9 +43,19 @@ def is_anomaly_enabled():
     return _state["anomaly"]
 
 
-def set_grad_enabled(mode):
-    """Context manager: record graphs or not, as `mode` says (PyTorch's `set_grad_enabled`)."""
-    return _switch("grad", bool(mode))
+class set_grad_enabled:
+    """PyTorch's `set_grad_enabled(mode)`: switches graph recording at once when called (a script may call it
+    as a plain function), and as a context manager puts the previous setting back on exit."""
+
+    def __init__(self, mode):
+        self.previous = _state["grad"]
+        _state["grad"] = bool(mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _state["grad"] = self.previous
 
 
 def inference_mode(mode=True):

@@ -31,7 +31,7 @@ class MultiheadAttention(Module):
             raise ValueError(f"MultiheadAttention: num_heads={num_heads} must divide embed_dim={embed_dim}")
         self.embed_dim, self.num_heads, self.dropout, self.batch_first = embed_dim, num_heads, dropout, batch_first
         self.head_dim = embed_dim // num_heads
-        rng = init.make_rng(rng, seed)
+        rng = init.make_rng(seed, rng)
         self.in_proj_weight = Parameter(np.empty((3 * embed_dim, embed_dim), dtype))
         init.xavier_uniform_(self.in_proj_weight, rng=rng)
         self.in_proj_bias = Parameter(np.zeros(3 * embed_dim, dtype)) if bias else None

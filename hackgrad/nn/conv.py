@@ -94,7 +94,7 @@ class Conv2d(Module):
 
 def _uniform_fan_in(module, fan_in, rng, seed):
     """PyTorch's default conv init: weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
-    rng = init.make_rng(rng, seed)
+    rng = init.make_rng(seed, rng)
     bound = 1 / math.sqrt(fan_in)
     init.uniform_(module.weight, -bound, bound, rng=rng)
     if module.bias is not None:

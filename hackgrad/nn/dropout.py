@@ -3,9 +3,9 @@ in evaluation, pass everything through unchanged."""
 
 import numpy as np
 
-from hackgrad.autograd.creation import default_generator
 from hackgrad.nn.functional.dropout import _check_p, dropout
 from hackgrad.nn.module import Module
+from hackgrad.util import default_generator
 
 __all__ = ["Dropout"]
 

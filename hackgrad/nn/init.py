@@ -147,7 +147,7 @@ def trunc_normal_(t, mean=0.0, std=1.0, a=-2.0, b=2.0, *, rng=None, seed=None):
     """N(mean, std**2) restricted to [a, b] (absolute bounds, as in PyTorch), by redrawing what falls out."""
     if not a < b:
         raise ValueError(f"trunc_normal_: need a < b, got a={a}, b={b}")
-    g = make_rng(rng, seed)
+    g = make_rng(seed, rng)
     shape = _array(t).shape
     values = g.normal(mean, std, shape)
     bad = (values < a) | (values > b)

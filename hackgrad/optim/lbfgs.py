@@ -117,5 +117,5 @@ def _write(params, x):
 def _gather_grads(params):
     """The parameters' gradients as one float64 vector (a parameter the loss ignores contributes zeros)."""
     return np.concatenate(
-        [np.zeros(p.size) if p.grad is None else np.asarray(p.grad, dtype=np.float64).ravel() for p in params]
+        [np.zeros(p.numel()) if p.grad is None else np.asarray(p.grad, dtype=np.float64).ravel() for p in params]
     )

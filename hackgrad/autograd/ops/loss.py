@@ -1,8 +1,8 @@
 """Losses that are one op each, because their gradient is simpler than the graph of their parts.
 
-`nn.functional` checks the arguments (shapes, labels, weights) and calls these with the targets as
-hyperparameters (constants: targets carry no gradient through these ops), except binary cross-entropy, whose
-target is an input with its own gradient, as in PyTorch.
+`nn.functional` checks the arguments (shapes, labels, weights) and calls these; the margin and Huber
+losses take their targets as hyperparameters (constants), BinaryCrossEntropy as its second input (PyTorch
+differentiates that target too).
 """
 
 import numpy as np
