@@ -269,7 +269,7 @@ def decay_groups(model_or_params, weight_decay, *, split=None):
     smoother, it only fights the fit. Without decay one group holds everything, unless `split` asks for the
     two groups anyway (to change the decay later, as the playground does).
     """
-    params = model_or_params.parameters() if hasattr(model_or_params, "parameters") else list(model_or_params)
+    params = list(model_or_params.parameters() if hasattr(model_or_params, "parameters") else model_or_params)
     if not (weight_decay > 0 if split is None else split):
         return [{"params": params, "weight_decay": float(weight_decay)}]
     weights = [p for p in params if p.ndim >= 2]
