@@ -21,7 +21,7 @@ def test_make_optimizer_decays_weights_not_biases_or_norms():
     decayed, plain = opt.param_groups
     assert all(p.ndim == 2 for p in decayed["params"]) and decayed["weight_decay"] == 0.1
     assert all(p.ndim == 1 for p in plain["params"]) and plain["weight_decay"] == 0.0
-    assert len(decayed["params"]) + len(plain["params"]) == len(model.parameters())
+    assert len(decayed["params"]) + len(plain["params"]) == len(list(model.parameters()))
     # without decay one group, with an explicit 0 (AdamW's own default of 0.01 must not creep in)
     (group,) = recipe.make_optimizer("adamw", model, lr=0.01).param_groups
     assert group["weight_decay"] == 0.0

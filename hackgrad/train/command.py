@@ -26,7 +26,7 @@ from hackgrad.train.recipe import (
 from hackgrad.util import at_least
 
 # flags that may change when a run is resumed; every other flag must match the checkpoint's
-RESUMABLE = ("epochs", "out", "resume", "plots", "verbose", "checkpoint_every")
+RESUMABLE = ("epochs", "out", "resume", "plots", "verbose", "checkpoint_every", "overwrite")
 
 
 def _hidden(text):
@@ -132,7 +132,15 @@ def add_arguments(parser):
         "--out", metavar="DIR", help="run folder for the checkpoint, results and plots (default runs/<data>)"
     )
     run_.add_argument(
-        "--resume", metavar="DIR", help="continue the run saved in DIR (a larger --epochs trains on)"
+        "--resume",
+        metavar="DIR",
+        help="continue the run saved in DIR, or in DIR/checkpoint.npz named as a file (a larger --epochs trains on)",
+    )
+    run_.add_argument(
+        "--overwrite",
+        action="store_const",
+        const=True,
+        help="start afresh in an --out folder that already holds a run (its checkpoint is replaced)",
     )
     run_.add_argument("--checkpoint-every", type=_positive_int, help="epochs between checkpoints (default 1)")
     run_.add_argument(
@@ -153,8 +161,46 @@ def _settings(args, parser_error):
         parser_error(str(err))
 
 
+def check_settings(settings, where):
+    """A loaded run's settings through the command line's own checks (types, ranges, choices), so an edited
+    checkpoint cannot ask for what the flags would refuse. Returns a checked copy with values converted."""
+    if not isinstance(settings, dict):
+        raise ValueError(f"{where}: the saved settings are not a dict")
+    parser = add_arguments(argparse.ArgumentParser(prog="hackgrad train", add_help=False))
+    checked = dict(settings)
+    for action in parser._actions:
+        key = action.dest
+        if key in RESUMABLE or key == "help":
+            continue
+        if key not in settings:
+            raise ValueError(f"{where}: the saved settings lack {key!r}; this is not a run `hackgrad train` saved")
+        value = settings[key]
+        if value is None:
+            continue
+        if isinstance(action, argparse._StoreConstAction):
+            if value not in (action.const, False):
+                raise ValueError(f"{where}: saved setting {key}={value!r}; expected true or false")
+            continue
+        if action.choices is not None and value not in action.choices:
+            raise ValueError(
+                f"{where}: saved setting {key}={value!r} is not one of {', '.join(map(str, action.choices))}"
+            )
+        if action.type is not None:
+            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+                raise ValueError(f"{where}: saved setting {key}={value!r} is not a value the flag takes")
+            try:
+                checked[key] = action.type(str(value))
+            except (argparse.ArgumentTypeError, ValueError) as err:
+                raise ValueError(f"{where}: saved setting {key}={value!r}: {err}") from None
+    for key in ("epochs", "lr", "batch_size"):
+        if not isinstance(checked.get(key), (int, float)) or isinstance(checked.get(key), bool):
+            raise ValueError(f"{where}: saved setting {key}={checked.get(key)!r} is not a number")
+    return checked
+
+
 def _run_options(args):
     return {
+        "overwrite": bool(getattr(args, "overwrite", None)),
         "out": args.out,
         "plots": True if args.plots is None else args.plots,
         "verbose": args.verbose,
@@ -180,6 +226,9 @@ def run(args, parser_error=None):
     except (CheckpointError, TrainingDivergedError, FileNotFoundError, ValueError, ImportError) as err:
         print(f"hackgrad train: error: {err}", file=sys.stderr)
         return 1
+    except OSError as err:  # a full disk or a vanished folder while saving: files written before are complete
+        print(f"hackgrad train: error: could not save: {err} (files saved before this are intact)", file=sys.stderr)
+        return 1
 
 
 def _run(args, error):
@@ -187,6 +236,7 @@ def _run(args, error):
     import time
     from pathlib import Path
 
+    from hackgrad.io import check_writable_dir
     from hackgrad.train import recipe
     from hackgrad.train.callbacks import EarlyStopping
     from hackgrad.train.checkpoint import CHECKPOINT_NAME, load_checkpoint
@@ -194,14 +244,14 @@ def _run(args, error):
 
     options = _run_options(args)
     if args.resume is not None:
-        ckpt = load_checkpoint(
-            Path(args.resume) / CHECKPOINT_NAME if Path(args.resume).is_dir() else args.resume
-        )
-        if not isinstance(ckpt.config, dict) or "settings" not in ckpt.config:
+        # a run folder, or the checkpoint file in it: either way the run (and its later saves) live in the folder
+        resume_dir = Path(args.resume) if Path(args.resume).is_dir() else Path(args.resume).parent
+        ckpt = load_checkpoint(Path(args.resume) / CHECKPOINT_NAME if Path(args.resume).is_dir() else args.resume)
+        if not isinstance(ckpt.config, dict) or not isinstance(ckpt.config.get("settings"), dict):
             error(
                 f"{ckpt.path} was not written by `hackgrad train` (no settings inside); resume it with fit()"
             )
-        s = dict(ckpt.config["settings"])
+        s = check_settings(ckpt.config["settings"], f"{ckpt.path}")
         clashes = []
         for key, value in vars(args).items():
             if value is None or key in RESUMABLE or key.startswith("_") or key == "command":
@@ -215,11 +265,17 @@ def _run(args, error):
             )
         if args.epochs is not None:
             s["epochs"] = args.epochs
-        out = Path(options["out"] or args.resume)
+        out = Path(options["out"] or resume_dir)
     else:
         ckpt = None
         s = _settings(args, error)
         out = Path(options["out"] or os.path.join("runs", s["data"] or Path(s["csv"]).stem))
+        if (out / CHECKPOINT_NAME).exists() and not options["overwrite"]:
+            error(
+                f"{out} already holds a run ({CHECKPOINT_NAME}); continue it with --resume {out}, replace it "
+                "with --overwrite, or choose another --out"
+            )
+    check_writable_dir(out, "--out")  # before any work: a bad folder is found now, not after training
     verbose = options["verbose"]
     if verbose is None:
         verbose = 2 if sys.stdout.isatty() else 1
@@ -230,6 +286,7 @@ def _run(args, error):
     splits, task = prep.splits, prep.task
     X_tr = splits["train"][0]
     n_outputs = prep.n_outputs()
+    recipe.check_memory(s, X_tr.shape[1], n_outputs)
     model = recipe.build_model(recipe.model_spec(s, X_tr.shape[1], n_outputs), seed=s["seed"])
     loss_name = s["loss"] or ("mse" if task == "regression" else "cross_entropy")
     loss_fn = recipe.make_loss(loss_name, task, label_smoothing=s["label_smoothing"])

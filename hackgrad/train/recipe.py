@@ -19,7 +19,8 @@ from functools import partial
 from hackgrad.models import build_model  # noqa: F401  (re-exported: the recipe's model builder)
 
 __all__ = [
-    "resolve_settings", "prepare_data", "Prepared", "model_spec", "build_model", "make_loss", "make_optimizer",
+    "resolve_settings", "prepare_data", "Prepared", "check_memory",
+    "model_spec", "build_model", "make_loss", "make_optimizer",
     "make_schedule", "decay_groups", "DATASETS", "TOY", "MODELS", "ACTIVATIONS", "LOSSES", "OPTIMIZERS",
     "SCHEDULES", "STANDARDIZE", "TASKS", "DEFAULT_LR", "PRESETS", "GENERIC",
 ]
@@ -117,7 +118,7 @@ def resolve_settings(given):
         }
     )
     s.update(PRESETS.get(name, {}))
-    for key in ("out", "plots", "verbose", "checkpoint_every", "resume"):
+    for key in ("out", "plots", "verbose", "checkpoint_every", "resume", "overwrite"):
         given.pop(key, None)
     s.update(given)
     if "optimizer" in given and given["optimizer"] != PRESETS.get(name, {}).get("optimizer") and "lr" not in given:
@@ -158,7 +159,7 @@ def _raw_splits(s):
             target = -1
         elif target.lstrip("-").isdigit():
             target = int(target)
-        X, y = D.load_csv(s["csv"], target=target)
+        X, y = D.load_csv(s["csv"], target=target, task=s["task"])  # labels become 0..C-1
         if y is None:
             raise ValueError(f"{s['csv']}: no target column; pass --target")
     elif s["data"] in TOY:
@@ -217,6 +218,21 @@ def task_of(s, y):
 
 
 # --- model, loss, optimizer, schedule ----------------------------------------------------------------------
+def check_memory(s, n_features, n_outputs):
+    """Refuse, with the estimate, a model and batch that cannot fit in free memory (before building them)."""
+    from hackgrad.util import check_fits
+
+    widths = [n_features, n_outputs]
+    if s["model"] == "mlp":
+        widths[1:1] = [int(h) for h in s["hidden"].split(",") if h.strip()]
+    params = sum(a * b + b for a, b in zip(widths, widths[1:]))
+    # float32 weights, gradients and two optimizer moments; per sample, each layer's output, its gradient and
+    # a pre-activation copy
+    nbytes = 16 * params + 12 * s["batch_size"] * sum(widths)
+    what = f"a {'-'.join(map(str, widths))} {s['model']} ({params:,} parameters, batch {s['batch_size']})"
+    check_fits(nbytes, what, "choose smaller --hidden layers or --batch-size")
+
+
 def model_spec(s, n_features, n_outputs):
     """The model spec the settings describe (an MLP, or one Linear layer for linear/softmax/svm)."""
     from hackgrad.models.mlp import mlp_spec
@@ -253,7 +269,7 @@ def decay_groups(model_or_params, weight_decay, *, split=None):
     smoother, it only fights the fit. Without decay one group holds everything, unless `split` asks for the
     two groups anyway (to change the decay later, as the playground does).
     """
-    params = model_or_params.parameters() if hasattr(model_or_params, "parameters") else list(model_or_params)
+    params = list(model_or_params.parameters() if hasattr(model_or_params, "parameters") else model_or_params)
     if not (weight_decay > 0 if split is None else split):
         return [{"params": params, "weight_decay": float(weight_decay)}]
     weights = [p for p in params if p.ndim >= 2]

@@ -333,12 +333,23 @@ class Trainer:
         return save_checkpoint(path, self.checkpoint())
 
     def load_checkpoint(self, checkpoint, *, schedules=True):
-        """Restore the run from a `Checkpoint` (or a path to one).
+        """Restore the run from a `Checkpoint` (or a path to one): all of it, or (on an error) none of it.
 
         `schedules=False` keeps the lr schedules as they were built: a run rebuilt from its saved settings
         (`hackgrad train --resume`) builds its closed-form schedules at the saved step already.
         """
         ckpt = checkpoint if isinstance(checkpoint, Checkpoint) else load_checkpoint(checkpoint)
+        before = self.checkpoint()  # the run as it is, to put back if any part of the restore fails
+        try:
+            return self._restore(ckpt, schedules)
+        except BaseException as err:
+            self._restore(before)
+            if isinstance(err, (KeyError, ValueError, TypeError)) and not isinstance(err, CheckpointError):
+                where = ckpt.path or "the checkpoint"
+                raise CheckpointError(f"{where} cannot be restored into this run (nothing changed): {err}") from err
+            raise
+
+    def _restore(self, ckpt, schedules=True):
         where = ckpt.path or "the checkpoint"
         if self.model_spec is not None and ckpt.model_spec is not None and self.model_spec != ckpt.model_spec:
             raise CheckpointError(

@@ -11,6 +11,7 @@ from hackgrad.autograd.ops.conv import *  # noqa: F401,F403
 from hackgrad.autograd.ops.elementwise import *  # noqa: F401,F403
 from hackgrad.autograd.ops.fused import *  # noqa: F401,F403
 from hackgrad.autograd.ops.hooks import *  # noqa: F401,F403
+from hackgrad.autograd.ops.indexing import *  # noqa: F401,F403
 from hackgrad.autograd.ops.linalg import *  # noqa: F401,F403
 from hackgrad.autograd.ops.lookup import *  # noqa: F401,F403
 from hackgrad.autograd.ops.loss import *  # noqa: F401,F403

@@ -1,7 +1,8 @@
 """Losses that are one op each, because their gradient is simpler than the graph of their parts.
 
-`nn.functional` checks the arguments (shapes, labels, weights) and calls these with the targets as
-hyperparameters (constants: targets carry no gradient through these ops).
+`nn.functional` checks the arguments (shapes, labels, weights) and calls these; the margin and Huber
+losses take their targets as hyperparameters (constants), BinaryCrossEntropy as its second input (PyTorch
+differentiates that target too).
 """
 
 import numpy as np
@@ -12,21 +13,21 @@ __all__ = ["BinaryCrossEntropy", "MulticlassHinge", "Huber"]
 
 
 class BinaryCrossEntropy(Function):
-    """loss = -w [y log p + (1 - y) log(1 - p)] (logs clamped at -100);  dloss/dp = w (p - y) / (p (1 - p))"""
+    """loss = -w [y log p + (1 - y) log(1 - p)] (logs clamped at -100, as in PyTorch);
+    dloss/dp = w (p - y) / (p (1 - p)),  dloss/dy = w [log(1 - p) - log p] (clamped the same way)"""
 
-    def forward(self, p):
-        self.p = p
-        y = self.target
+    def forward(self, p, y):
+        self.p, self.y = p, y
         with np.errstate(divide="ignore"):  # log(0) = -inf, then clamped like PyTorch
-            loss = -(y * np.maximum(np.log(p), -100) + (1 - y) * np.maximum(np.log1p(-p), -100))
+            self.log_p, self.log_q = np.maximum(np.log(p), -100), np.maximum(np.log1p(-p), -100)
+        loss = -(y * self.log_p + (1 - y) * self.log_q)
         return loss if self.weight is None else loss * self.weight
 
     def backward(self, dloss):
-        p = self.p
-        dp = (p - self.target) / np.maximum(p * (1 - p), 1e-12)  # PyTorch's guard at p = 0 or 1
-        if self.weight is not None:
-            dp = dp * self.weight
-        return (dp * dloss,)
+        p, w = self.p, (1 if self.weight is None else self.weight)
+        dp = (p - self.y) / np.maximum(p * (1 - p), 1e-12) * w * dloss  # PyTorch's guard at p = 0 or 1
+        dy = (self.log_q - self.log_p) * w * dloss if self.needs_grad[1] else None
+        return dp, dy
 
 
 class MulticlassHinge(Function):
