@@ -2,6 +2,7 @@
 
     hackgrad train --data mnist --model mlp --epochs 3 --out runs/mnist
     hackgrad train --resume runs/mnist --epochs 5          # carry on to 5 epochs
+    hackgrad train --data mnist --model cnn --out runs/cnn     # a convolutional net, shifted digits
     hackgrad train --data moons --hidden 16,16 --activation tanh --optimizer momentum --lr 0.1
     hackgrad train --csv data.csv --target label --model svm
 
@@ -17,7 +18,8 @@ from hackgrad.cli import at_least
 
 DATASETS = ("mnist", "digits", "iris", "wine", "breast_cancer", "moons", "spiral", "circles", "xor", "blobs")
 TOY = ("moons", "spiral", "circles", "xor", "blobs")
-MODELS = ("mlp", "linear", "softmax", "svm")
+MODELS = ("mlp", "linear", "softmax", "svm", "cnn", "lenet5")
+CONV_MODELS = ("cnn", "lenet5")  # hackgrad/models/cnn.py; they read 1x28x28 images
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
 LOSSES = ("cross_entropy", "multiclass_svm", "crammer_singer", "multi_margin", "mse", "l1", "huber")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "adagrad", "adadelta")
@@ -55,6 +57,12 @@ PRESETS = {
         "standardize": "global",
     },
     "digits": {"hidden": "128,64", "epochs": 20, "standardize": "global"},
+}
+# per (data set, model) defaults, over the data set's. The MNIST CNN: Adam 3e-3 with warm-up and cosine
+# decay, label smoothing 0.1, and every training digit shifted by up to 2 pixels each epoch.
+MODEL_PRESETS = {
+    ("mnist", "cnn"): {"epochs": 12, "shift": 2},
+    ("mnist", "lenet5"): {"epochs": 12, "shift": 2},
 }
 GENERIC = {
     "hidden": "64,64",
@@ -116,6 +124,13 @@ def add_arguments(parser):
     data.add_argument("--val-fraction", type=_fraction, help="held out for validation (default 0.2)")
     data.add_argument("--test-fraction", type=_fraction, help="held out for the final test (default 0.2)")
     data.add_argument(
+        "--shift",
+        type=_nonneg_int,
+        metavar="PIXELS",
+        help="augment MNIST: move each training digit by up to this many pixels, anew each epoch "
+        "(default 0; 2 for the CNNs)",
+    )
+    data.add_argument(
         "--standardize",
         choices=STANDARDIZE,
         help="input scaling from training statistics: one mean/std for all features (global), per "
@@ -126,7 +141,8 @@ def add_arguments(parser):
     model.add_argument(
         "--model",
         choices=MODELS,
-        help="mlp (default), linear/softmax (one layer), svm (one layer, multiclass hinge loss)",
+        help="mlp (default), linear/softmax (one layer), svm (one layer, multiclass hinge loss), "
+        "cnn or lenet5 (convolutional nets for MNIST, hackgrad/models/cnn.py)",
     )
     model.add_argument("--hidden", type=_hidden, metavar="SIZES", help="hidden layer sizes, e.g. 256,128")
     model.add_argument("--activation", choices=ACTIVATIONS, help="hidden nonlinearity (default relu)")
@@ -200,6 +216,7 @@ def _settings(args, parser_error):
     name = given.get("data", "csv")
     s = dict(GENERIC)
     s.update(PRESETS.get(name, {}))
+    s.update(MODEL_PRESETS.get((name, given.get("model", "mlp")), {}))
     s.update(
         {
             "data": given.get("data"),
@@ -222,6 +239,7 @@ def _settings(args, parser_error):
             "grad_clip": None,
             "early_stopping": None,
             "seed": 0,
+            "shift": s.get("shift", 0),
             "lr": s.get("lr"),
         }
     )
@@ -232,10 +250,14 @@ def _settings(args, parser_error):
         s["lr"] = DEFAULT_LR[s["optimizer"]]
     if s["lr"] is None:
         s["lr"] = DEFAULT_LR[s["optimizer"]]
-    if s["model"] != "mlp" and "lr" not in given:
+    if s["model"] in ("linear", "softmax", "svm") and "lr" not in given:
         s["lr"] *= 10  # one linear layer is a convex problem: it takes (and needs) larger steps
     if s["model"] == "svm" and s["loss"] is None:
         s["loss"] = "multiclass_svm"
+    if s["model"] in CONV_MODELS and s["data"] != "mnist":
+        parser_error(f"--model {s['model']} reads 28x28 digit images: use it with --data mnist")
+    if s["shift"] and s["data"] != "mnist":
+        parser_error("--shift moves 28x28 digit images: use it with --data mnist")
     return s
 
 
@@ -306,6 +328,8 @@ def _load_data(s):
             y = y.astype(np.float32).reshape(len(y), -1)
         else:
             y = y.astype(np.int64)
+        if s["model"] in CONV_MODELS:
+            X = X.reshape(len(X), 1, 28, 28)  # (N, 784) -> (N, C=1, H=28, W=28)
         out[key] = (X, y)
     return out, task
 
@@ -323,7 +347,9 @@ def _task(s, y):
 def _build(s, n_features, n_outputs, task):
     from hackgrad.train.model_spec import build_model, mlp_spec
 
-    if s["model"] == "mlp":
+    if s["model"] in CONV_MODELS:
+        spec = {"type": s["model"], "num_classes": n_outputs}
+    elif s["model"] == "mlp":
         hidden = [int(h) for h in s["hidden"].split(",") if h.strip()]
         spec = mlp_spec(
             n_features,
@@ -539,7 +565,9 @@ def _run(args, error):
         f"optimizer {s['optimizer']} lr {s['lr']:g}; schedule {s['schedule']}; batch {s['batch_size']}; "
         f"seed {s['seed']}"
     )
-    trainer.fit(splits["train"], epochs=s["epochs"], batch_size=s["batch_size"], val_data=splits["val"])
+    trainer.fit(
+        _train_data(s, splits["train"]), epochs=s["epochs"], batch_size=s["batch_size"], val_data=splits["val"]
+    )
     train_time = time.perf_counter() - t_start
 
     test = trainer.evaluate(splits["test"], prefix="test_")
@@ -571,9 +599,37 @@ def _epochs(n):
     return f"{n} epoch" + "s" * (n != 1)
 
 
+def _train_data(s, train):
+    """The training pairs (X, y) as they are, or (--shift) a DataLoader that moves every digit at random.
+
+    The loader draws the same batch order from the seed as the trainer's own would, and the shifts of
+    epoch k from (seed, k), so a resumed run sees the very images an uninterrupted one would have seen.
+    """
+    if not s.get("shift"):
+        return train
+    from hackgrad.data import DataLoader, random_shift
+
+    X, y = train
+    k, background = s["shift"], float(X.min())  # the standardised value of a black pixel
+
+    def shift(xb, rng):
+        images = xb.reshape(len(xb), 1, 28, 28)  # MLP inputs arrive flat: (N, 784) -> (N, 1, 28, 28)
+        return random_shift(images, k, rng=rng, fill=background).reshape(xb.shape)
+
+    return DataLoader(X, y, batch_size=s["batch_size"], shuffle=True, seed=s["seed"], transform=shift)
+
+
 def _describe(model):
-    layers = [m for m in model if hasattr(m, "in_features")]
-    return "-".join([str(layers[0].in_features)] + [str(m.out_features) for m in layers]) if layers else ""
+    """784-256-128-10 for an MLP; conv16@5x5-conv32@5x5-128-10 for a CNN."""
+    parts = []
+    for m in model.modules():
+        if hasattr(m, "out_channels"):
+            parts.append(f"conv{m.out_channels}@{m.kernel_size[0]}x{m.kernel_size[1]}")
+        elif hasattr(m, "out_features"):
+            if not parts:
+                parts.append(str(m.in_features))
+            parts.append(str(m.out_features))
+    return "-".join(parts)
 
 
 def _write_json(path, obj):

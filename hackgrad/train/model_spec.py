@@ -9,7 +9,8 @@ arguments::
 and shorthands expand to it: `mlp_spec(784, [256, 128], 10)` gives
 `{"type": "mlp", "sizes": [784, 256, 128, 10], "activation": "relu", "dropout": 0.0, "batchnorm": False}`;
 `{"type": "linear", "in_features": 4, "out_features": 3}` is one Linear layer (softmax regression or,
-with a hinge loss, the guide's SVM). `build_model(spec, seed=...)` builds it and remembers the spec
+with a hinge loss, the guide's SVM). A model from `hackgrad.models` is named with its keyword arguments:
+`{"type": "cnn", "num_classes": 10}` (see `NAMED_MODELS`). `build_model(spec, seed=...)` builds it and remembers the spec
 (`spec_of(model)`), which `fit` stores in its checkpoints.
 """
 
@@ -19,10 +20,18 @@ import json
 
 import numpy as np
 
-__all__ = ["build_model", "mlp_spec", "spec_of", "expand_spec", "ACTIVATIONS"]
+__all__ = ["build_model", "mlp_spec", "spec_of", "expand_spec", "ACTIVATIONS", "NAMED_MODELS"]
 
 # activation name -> nn class name
 ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "leaky_relu": "LeakyReLU"}
+
+# spec type -> (module, function) of the models in hackgrad/models, each called as fn(**kwargs, seed=seed)
+NAMED_MODELS = {
+    "lenet5": ("hackgrad.models.cnn", "lenet5"),
+    "cnn": ("hackgrad.models.cnn", "cnn"),
+    "alexnet": ("hackgrad.models.cnn", "alexnet"),
+    "vgg11": ("hackgrad.models.cnn", "vgg11"),
+}
 
 
 def mlp_spec(in_features, hidden, out_features, *, activation="relu", dropout=0.0, batchnorm=False):
@@ -85,7 +94,12 @@ def expand_spec(spec):
                 layers.append({"type": "Dropout", "p": dropout})
         layers.append({"type": "Linear", "in_features": sizes[-2], "out_features": sizes[-1]})
         return {"type": "sequential", "layers": layers}
-    raise ValueError(f"unknown model spec type {kind!r}; expected 'mlp', 'linear' or 'sequential'")
+    if kind in NAMED_MODELS:
+        raise ValueError(f"model spec {kind!r} names a model in hackgrad.models; it has no layer list")
+    raise ValueError(
+        f"unknown model spec type {kind!r}; expected 'mlp', 'linear', 'sequential' or one of "
+        f"{', '.join(NAMED_MODELS)}"
+    )
 
 
 def _layer_classes():
@@ -103,6 +117,10 @@ def build_model(spec, *, seed=0):
     from hackgrad import nn
 
     json.dumps(spec)  # a spec must survive a checkpoint: fail now, not at the first save
+    if isinstance(spec, dict) and spec.get("type") in NAMED_MODELS:
+        model = _named_model(spec, seed)
+        object.__setattr__(model, "_spec", copy.deepcopy(spec))
+        return model
     full = expand_spec(spec)
     classes = _layer_classes()
     rng = np.random.default_rng(seed)
@@ -128,6 +146,18 @@ def build_model(spec, *, seed=0):
     model = nn.Sequential(*layers)
     object.__setattr__(model, "_spec", copy.deepcopy(spec))
     return model
+
+
+def _named_model(spec, seed):
+    import importlib
+
+    module, name = NAMED_MODELS[spec["type"]]
+    fn = getattr(importlib.import_module(module), name)
+    kwargs = {k: v for k, v in spec.items() if k != "type"}
+    try:
+        return fn(**kwargs, seed=seed)
+    except TypeError as err:
+        raise ValueError(f"model spec {spec}: {err}") from err
 
 
 def spec_of(model):

@@ -1,0 +1,1 @@
+"""Models the project trains, one readable file per model (nanoGPT style)."""
