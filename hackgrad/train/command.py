@@ -661,6 +661,8 @@ def _plots(trainer, splits, task, out, say):
             written.append(
                 plots.plot_decision_regions(trainer.model, *splits["train"], out / "decision_regions.png")
             )
+        if X_test.ndim == 4 and task == "classification":  # images through a CNN: what it learned
+            written += _image_plots(trainer.model, X_test, y_test, pred, out)
         written.append(
             plots.plot_activation_histograms(trainer.model, splits["val"][0], out / "activations.png")
         )
@@ -672,6 +674,16 @@ def _plots(trainer, splits, task, out, say):
     except ImportError as err:
         say(f"no plots: {err}")
     return written
+
+
+def _image_plots(model, X_test, y_test, pred, out):
+    from hackgrad.train import image_plots
+
+    return [
+        image_plots.plot_conv_filters(model, out / "filters.png"),
+        image_plots.plot_feature_maps(model, X_test[0], out / "feature_maps.png", label=int(y_test[0])),
+        image_plots.plot_misclassified(X_test, y_test, pred, out / "misclassified.png"),
+    ]
 
 
 def main(argv=None):

@@ -10,8 +10,8 @@ and shorthands expand to it: `mlp_spec(784, [256, 128], 10)` gives
 `{"type": "mlp", "sizes": [784, 256, 128, 10], "activation": "relu", "dropout": 0.0, "batchnorm": False}`;
 `{"type": "linear", "in_features": 4, "out_features": 3}` is one Linear layer (softmax regression or,
 with a hinge loss, the guide's SVM). A model from `hackgrad.models` is named with its keyword arguments:
-`{"type": "cnn", "num_classes": 10}` (see `NAMED_MODELS`). `build_model(spec, seed=...)` builds it and remembers the spec
-(`spec_of(model)`), which `fit` stores in its checkpoints.
+`{"type": "cnn", "num_classes": 10}` (see `NAMED_MODELS`). `build_model(spec, seed=...)` builds it and
+remembers the spec (`spec_of(model)`), which `fit` stores in its checkpoints.
 """
 
 import copy
@@ -20,18 +20,15 @@ import json
 
 import numpy as np
 
+from hackgrad.models import MODELS, get_model
+
 __all__ = ["build_model", "mlp_spec", "spec_of", "expand_spec", "ACTIVATIONS", "NAMED_MODELS"]
 
 # activation name -> nn class name
 ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "leaky_relu": "LeakyReLU"}
 
-# spec type -> (module, function) of the models in hackgrad/models, each called as fn(**kwargs, seed=seed)
-NAMED_MODELS = {
-    "lenet5": ("hackgrad.models.cnn", "lenet5"),
-    "cnn": ("hackgrad.models.cnn", "cnn"),
-    "alexnet": ("hackgrad.models.cnn", "alexnet"),
-    "vgg11": ("hackgrad.models.cnn", "vgg11"),
-}
+# spec types that name a model of hackgrad/models, built as fn(**kwargs, seed=seed)
+NAMED_MODELS = tuple(MODELS)
 
 
 def mlp_spec(in_features, hidden, out_features, *, activation="relu", dropout=0.0, batchnorm=False):
@@ -149,10 +146,7 @@ def build_model(spec, *, seed=0):
 
 
 def _named_model(spec, seed):
-    import importlib
-
-    module, name = NAMED_MODELS[spec["type"]]
-    fn = getattr(importlib.import_module(module), name)
+    fn = get_model(spec["type"])
     kwargs = {k: v for k, v in spec.items() if k != "type"}
     try:
         return fn(**kwargs, seed=seed)

@@ -185,9 +185,17 @@ def summary(model, input_shape, *, batch_size=1, dtype=None, input=None):
         if (name and not _has_submodules(m)) or _own_parameters(m)
     )
 
+    failed = []  # the innermost watched layer whose forward raised, and the shape it was given
+
     def watch(name, module, forward):
         def recorded(*args, **kwargs):
-            out = forward(*args, **kwargs)
+            try:
+                out = forward(*args, **kwargs)
+            except Exception:
+                if not failed:
+                    given = tuple(getattr(args[0], "shape", ())) if args else ()
+                    failed.append((name or type(module).__name__, type(module).__name__, given))
+                raise
             t = _first_tensor(out)
             if t is not None:
                 first = id(module) not in seen
@@ -216,7 +224,18 @@ def summary(model, input_shape, *, batch_size=1, dtype=None, input=None):
             object.__setattr__(module, "forward", watch(name, module, module.forward))
         model.eval()
         with no_grad():
-            model(x)
+            try:
+                model(x)
+            except (ValueError, TypeError) as err:
+                if not failed:
+                    raise
+                name, kind, given = failed[0]
+                done = ", ".join(f"{r.name} -> {list(r.output_shape)}" for r in layers[-3:])
+                raise ValueError(
+                    f"summary: {type(model).__name__} on input {[batch_size, *shape]} fails at layer "
+                    f"{name} ({kind}), given {list(given)}" + (f" (after {done})" if done else "")
+                    + f": {err}"
+                ) from err
     finally:
         for module, own in patched:
             if own is None:
