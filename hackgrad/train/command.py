@@ -61,8 +61,8 @@ PRESETS = {
 # per (data set, model) defaults, over the data set's. The MNIST CNN: Adam 3e-3 with warm-up and cosine
 # decay, label smoothing 0.1, and every training digit shifted by up to 2 pixels each epoch.
 MODEL_PRESETS = {
-    ("mnist", "cnn"): {"epochs": 12, "shift": 2},
-    ("mnist", "lenet5"): {"epochs": 12, "shift": 2},
+    ("mnist", "cnn"): {"epochs": 8, "shift": 2},
+    ("mnist", "lenet5"): {"epochs": 8, "shift": 2},
 }
 GENERIC = {
     "hidden": "64,64",
