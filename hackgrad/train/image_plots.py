@@ -29,9 +29,7 @@ def _mosaic(tiles, cols, pad=1):
 def _cmap(name):
     import matplotlib
 
-    cmap = matplotlib.colormaps[name].copy()
-    cmap.set_bad("white")  # the gaps between tiles
-    return cmap
+    return matplotlib.colormaps[name].with_extremes(bad="white")  # NaN: the gaps between tiles
 
 
 def _first_conv(model):
