@@ -55,7 +55,7 @@ def plot_conv_filters(model, path, *, title=None):
         bound = np.abs(tiles).max() or 1.0
         cmap, limits = _cmap("RdBu_r"), {"vmin": -bound, "vmax": bound}
     rows = math.ceil(F / cols)
-    fig, (ax,) = _figure(1, width=0.7 * cols + 1, height=0.7 * rows + 1.2, top=0.7)
+    fig, (ax,) = _figure(1, width=0.7 * cols + 2, height=0.7 * rows + 1.2, top=0.7)  # room for the colour bar
     image = ax.imshow(_mosaic(tiles, cols), cmap=cmap, interpolation="nearest", **limits)
     ax.set_axis_off()
     if cmap is not None:
