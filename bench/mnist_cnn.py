@@ -16,6 +16,7 @@ import json
 import os
 import sys
 import time
+from functools import partial
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
@@ -45,16 +46,11 @@ def hackgrad_run(X, y, relu_first=False):
         model = nn.Sequential(*layers)
     opt = optim.Adam(model.parameters(), lr=LR)
 
-    def run():
+    def batches():
         for i in range(0, len(X), BATCH):
-            xb, yb = hackgrad.tensor(X[i : i + BATCH]), hackgrad.tensor(y[i : i + BATCH])
-            loss = F.cross_entropy(model(xb), yb, label_smoothing=0.1)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        return len(X)
+            yield hackgrad.tensor(X[i : i + BATCH]), hackgrad.tensor(y[i : i + BATCH])
 
-    return run
+    return _common.sgd_rounds(model, opt, partial(F.cross_entropy, label_smoothing=0.1), batches)
 
 
 def torch_run(X, y, torch):
@@ -68,26 +64,11 @@ def torch_run(X, y, torch):
     opt = torch.optim.Adam(model.parameters(), lr=LR)
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
 
-    def run():
+    def batches():
         for i in range(0, len(X), BATCH):
-            loss = nn.functional.cross_entropy(model(Xt[i : i + BATCH]), yt[i : i + BATCH], label_smoothing=0.1)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        return len(X)
+            yield Xt[i : i + BATCH], yt[i : i + BATCH]
 
-    return run
-
-
-def cpu_rates(runs, rounds):
-    """{name: [samples per CPU-second per round]}, measured alternately like the wall-clock rates."""
-    rates = {name: [] for name, _ in runs}
-    for _ in range(rounds):
-        for name, fn in runs:
-            t0 = time.process_time()
-            work = fn()
-            rates[name].append(work / (time.process_time() - t0))
-    return rates
+    return _common.sgd_rounds(model, opt, partial(nn.functional.cross_entropy, label_smoothing=0.1), batches)
 
 
 def main():
@@ -108,7 +89,7 @@ def main():
         f"{args.threads} BLAS thread(s)"
     )
     result = _common.measure(runs, args.rounds, workload, "samples_per_s")
-    cpu = cpu_rates(runs, args.rounds)
+    cpu = _common.alternate(runs, args.rounds, clock=time.process_time)
     result["samples_per_cpu_s"] = {k: round(sorted(v)[len(v) // 2]) for k, v in cpu.items()}
     for name in cpu:
         if name != "hackgrad":

@@ -42,7 +42,7 @@ def add_arguments(parser):
     return parser
 
 
-def _from_checkpoint(path, error):
+def _from_checkpoint(path):
     from hackgrad.models import MODELS
     from hackgrad.train.checkpoint import load_checkpoint
 
@@ -57,14 +57,15 @@ def _from_checkpoint(path, error):
     return model, ((first.in_features,) if first is not None else None)
 
 
-def run(args, parser_error=None):
+def _usage_error(message):
+    print(f"hackgrad summary: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def run(args):
     from pathlib import Path
 
-    def error(message):
-        if parser_error is not None:
-            parser_error(message)
-        print(f"hackgrad summary: error: {message}", file=sys.stderr)
-        raise SystemExit(2)
+    error = _usage_error
 
     from hackgrad.models import MODELS, get_model
     from hackgrad.nn import summary
@@ -77,7 +78,7 @@ def run(args, parser_error=None):
         if args.num_classes is not None:
             error("--num-classes applies to a named model; a saved run keeps its own")
         try:
-            model, shape = _from_checkpoint(args.model, error)
+            model, shape = _from_checkpoint(args.model)
         except CheckpointError as err:
             print(f"hackgrad summary: error: {err}", file=sys.stderr)
             return 1
