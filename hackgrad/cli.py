@@ -15,6 +15,7 @@ SUBCOMMANDS = {
     "summary": ("hackgrad.models.command", "A model's layers: output shapes, parameters, multiply-adds"),
     "search": ("hackgrad.search.command", "Random hyperparameter search with k-fold cross-validation"),
     "playground": ("hackgrad.playground.command", "A 2-D classification playground in the browser"),
+    "circuit": ("hackgrad.playground.circuit_command", "An interactive circuit: tug on its output, see the gradients"),
 }
 
 

@@ -10,6 +10,7 @@ from .csv import load_csv
 from .loader import BalancedSampler, DataLoader, class_weights, kfold_indices, train_test_split
 from .mnist import MNIST, MnistError, Split, default_cache_dir, load_mnist
 from .real import load_breast_cancer, load_diabetes, load_digits, load_iris, load_wine
+from .standardize import Standardizer
 from .text import CharText, CharVocab, load_shakespeare
 from .toy import make_blobs, make_circles, make_moons, make_plane, make_spiral, make_xor
 
@@ -40,4 +41,5 @@ __all__ = [
     "train_test_split",
     "kfold_indices",
     "class_weights",
+    "Standardizer",
 ]

@@ -12,13 +12,19 @@ Shapes are written as (channels, height, width) of one image; every model takes 
 import numpy as np
 
 from hackgrad import nn
+from hackgrad.models import register_model
 from hackgrad.nn import init
 
 __all__ = ["lenet5", "cnn", "AlexNet", "alexnet", "VGG", "vgg11", "VGG11_CONFIG"]
 
 
+def _generator(seed, rng):
+    """The Generator every layer draws from in turn: `rng` if given, else one seeded with `seed`."""
+    return rng if rng is not None else np.random.default_rng(seed)
+
+
 # --- MNIST ------------------------------------------------------------------------------------------
-def lenet5(num_classes=10, *, seed=0):
+def lenet5(num_classes=10, *, seed=0, rng=None):
     """LeNet-5 (LeCun et al., 1998) on 1x28x28 digits, padded to the paper's 32x32 by the first conv.
 
     C1 6@28x28 -> S2 6@14x14 -> C3 16@10x10 -> S4 16@5x5 -> C5 120 -> F6 84 -> 10; tanh units and
@@ -26,7 +32,7 @@ def lenet5(num_classes=10, *, seed=0):
     a full C3 (the paper wired each C3 map to only some S2 maps to save 1998's arithmetic). 61,706
     parameters; weights drawn from `seed`, layer by layer.
     """
-    rng = np.random.default_rng(seed)
+    rng = _generator(seed, rng)
     return nn.Sequential(
         nn.Conv2d(1, 6, 5, padding=2, rng=rng), nn.Tanh(),  # (6, 28, 28)
         nn.AvgPool2d(2),  # (6, 14, 14)
@@ -39,7 +45,7 @@ def lenet5(num_classes=10, *, seed=0):
     )
 
 
-def cnn(num_classes=10, *, seed=0):
+def cnn(num_classes=10, *, seed=0, rng=None):
     """The default MNIST net: two 5x5 'valid' convolutions (16 and 32 filters), each followed by 2x2 max
     pooling and ReLU, then a 128-unit hidden layer. 80,202 parameters, 1.1 M multiply-adds per digit;
     weights drawn from `seed`, layer by layer.
@@ -49,7 +55,7 @@ def cnn(num_classes=10, *, seed=0):
     Pooling comes before the ReLU because the two commute (max(relu(a), relu(b)) = relu(max(a, b)), as
     relu never reorders values), and after pooling the ReLU has a quarter of the values to touch.
     """
-    rng = np.random.default_rng(seed)
+    rng = _generator(seed, rng)
     return nn.Sequential(
         nn.Conv2d(1, 16, 5, rng=rng),  # (16, 24, 24)
         nn.MaxPool2d(2), nn.ReLU(),  # (16, 12, 12)
@@ -71,9 +77,9 @@ class AlexNet(nn.Module):
     with 1000 classes. Initialised like torchvision's (PyTorch's default layer initialisation).
     """
 
-    def __init__(self, num_classes=1000, dropout=0.5, *, seed=0):
+    def __init__(self, num_classes=1000, dropout=0.5, *, seed=0, rng=None):
         super().__init__()
-        rng = np.random.default_rng(seed)
+        rng = _generator(seed, rng)
         self.features = nn.Sequential(
             nn.Conv2d(3, 64, 11, stride=4, padding=2, rng=rng), nn.ReLU(),  # (64, 55, 55)
             nn.MaxPool2d(3, stride=2),  # (64, 27, 27)
@@ -108,9 +114,9 @@ class VGG(nn.Module):
     weights, zero biases.
     """
 
-    def __init__(self, config=VGG11_CONFIG, num_classes=1000, dropout=0.5, *, seed=0):
+    def __init__(self, config=VGG11_CONFIG, num_classes=1000, dropout=0.5, *, seed=0, rng=None):
         super().__init__()
-        rng = np.random.default_rng(seed)
+        rng = _generator(seed, rng)
         layers, c_in = [], 3
         for v in config:
             if v == "M":
@@ -150,11 +156,28 @@ def _check_224(model, features, x):
     return features(x)
 
 
-def alexnet(num_classes=1000, *, seed=0):
-    """AlexNet for 3x224x224 images, weights drawn from `seed`."""
-    return AlexNet(num_classes, seed=seed)
+def alexnet(num_classes=1000, *, seed=0, rng=None):
+    """AlexNet for 3x224x224 images, weights drawn from `seed` (or the Generator `rng`)."""
+    return AlexNet(num_classes, seed=seed, rng=rng)
 
 
-def vgg11(num_classes=1000, *, seed=0):
-    """VGG-11 (configuration A) for 3x224x224 images, weights drawn from `seed`."""
-    return VGG(VGG11_CONFIG, num_classes, seed=seed)
+def vgg11(num_classes=1000, *, seed=0, rng=None):
+    """VGG-11 (configuration A) for 3x224x224 images, weights drawn from `seed` (or the Generator `rng`)."""
+    return VGG(VGG11_CONFIG, num_classes, seed=seed, rng=rng)
+
+
+def _spec_builder(make):
+    """build(spec, rng) for the recipe: the spec's keys other than "type" are `make`'s keyword arguments."""
+
+    def build(spec, rng):
+        kwargs = {k: v for k, v in spec.items() if k != "type"}
+        try:
+            return make(**kwargs, rng=rng)
+        except TypeError as err:
+            raise ValueError(f"model spec {spec}: {err}") from err
+
+    return build
+
+
+for _name, _make in (("lenet5", lenet5), ("cnn", cnn), ("alexnet", alexnet), ("vgg11", vgg11)):
+    register_model(_name)(_spec_builder(_make))

@@ -11,6 +11,9 @@ Only `argparse` is imported at module level, so `hackgrad --help` stays fast.
 import argparse
 import sys
 
+# the models `hackgrad summary` knows by name, and the shape of one input sample of each
+INPUT_SHAPES = {"lenet5": (1, 28, 28), "cnn": (1, 28, 28), "alexnet": (3, 224, 224), "vgg11": (3, 224, 224)}
+
 
 def _shape(text):
     try:
@@ -25,12 +28,10 @@ def _shape(text):
 
 
 def add_arguments(parser):
-    from hackgrad.models import MODELS
-
     parser.add_argument(
         "model",
         metavar="MODEL",
-        help=f"a model name ({', '.join(MODELS)}) or a run folder / checkpoint written by `hackgrad train`",
+        help=f"a model name ({', '.join(INPUT_SHAPES)}) or a run folder / checkpoint written by `hackgrad train`",
     )
     parser.add_argument(
         "--input-shape",
@@ -43,14 +44,13 @@ def add_arguments(parser):
 
 
 def _from_checkpoint(path):
-    from hackgrad.models import MODELS
     from hackgrad.train.checkpoint import load_checkpoint
 
     ckpt = load_checkpoint(path)
     model = ckpt.build_model()
     spec = ckpt.model_spec
-    if spec.get("type") in MODELS:
-        return model, MODELS[spec["type"]][2]
+    if spec.get("type") in INPUT_SHAPES:
+        return model, INPUT_SHAPES[spec["type"]]
     if spec.get("type") == "mlp":
         return model, (spec["sizes"][0],)
     first = next((m for m in model.modules() if hasattr(m, "in_features")), None)
@@ -67,13 +67,13 @@ def run(args):
 
     error = _usage_error
 
-    from hackgrad.models import MODELS, get_model
+    from hackgrad.models import build_model
     from hackgrad.nn import summary
     from hackgrad.train.checkpoint import CheckpointError
 
-    if args.model in MODELS:
-        kwargs = {} if args.num_classes is None else {"num_classes": args.num_classes}
-        model, shape = get_model(args.model)(**kwargs), MODELS[args.model][2]
+    if args.model in INPUT_SHAPES:
+        spec = {"type": args.model} if args.num_classes is None else {"type": args.model, "num_classes": args.num_classes}
+        model, shape = build_model(spec), INPUT_SHAPES[args.model]
     elif Path(args.model).exists():
         if args.num_classes is not None:
             error("--num-classes applies to a named model; a saved run keeps its own")
@@ -83,7 +83,7 @@ def run(args):
             print(f"hackgrad summary: error: {err}", file=sys.stderr)
             return 1
     else:
-        error(f"{args.model!r} is neither a model name ({', '.join(MODELS)}) nor an existing run folder")
+        error(f"{args.model!r} is neither a model name ({', '.join(INPUT_SHAPES)}) nor an existing run folder")
     shape = args.input_shape or shape
     if shape is None:
         error("cannot tell this model's input shape; pass --input-shape")

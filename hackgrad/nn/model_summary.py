@@ -42,9 +42,9 @@ class ModelSummary:
     def __init__(self, model, layers, input_shape, batch_size, dtype):
         self.model_name = type(model).__name__
         self.layers, self.input_shape, self.batch_size = layers, tuple(input_shape), batch_size
-        params = model.parameters()
-        self.total_params = sum(p.size for p in params)
-        self.trainable_params = sum(p.size for p in params if getattr(p, "requires_grad", True))
+        params = list(model.parameters())
+        self.total_params = sum(p.data.size for p in params)
+        self.trainable_params = sum(p.data.size for p in params if getattr(p, "requires_grad", True))
         self.total_mult_adds = sum(row.mult_adds for row in layers) // batch_size
         self.param_bytes = sum(p.data.nbytes for p in params)
         self.output_bytes = sum(
@@ -170,7 +170,7 @@ def summary(model, input_shape, *, batch_size=1, dtype=None, input=None):
             )
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"summary: batch_size must be a positive integer, got {batch_size!r}")
-        params = model.parameters()
+        params = list(model.parameters())
         dtype = np.dtype(dtype or (params[0].dtype if params else np.float32))
         x = Tensor(np.zeros((batch_size, *shape), dtype=dtype), dtype=dtype)
     else:
@@ -200,7 +200,7 @@ def summary(model, input_shape, *, batch_size=1, dtype=None, input=None):
             if t is not None:
                 first = id(module) not in seen
                 seen.add(id(module))
-                n_params = sum(p.size for p in _own_parameters(module)) if first else 0
+                n_params = sum(p.data.size for p in _own_parameters(module)) if first else 0
                 layers.append(
                     LayerSummary(
                         name or type(module).__name__,
