@@ -148,7 +148,9 @@ def _run(args, error):
         f"optimizer {s['optimizer']} lr {s['lr']:g}; schedule {s['schedule']}; batch {s['batch_size']}; "
         f"seed {s['seed']}"
     )
-    trainer.fit(splits["train"], epochs=s["epochs"], batch_size=s["batch_size"], val_data=splits["val"])
+    trainer.fit(
+        _train_data(s, splits["train"]), epochs=s["epochs"], batch_size=s["batch_size"], val_data=splits["val"]
+    )
     train_time = time.perf_counter() - t_start
 
     test = trainer.evaluate(splits["test"], prefix="test_")
@@ -204,9 +206,37 @@ def _epochs(n):
     return f"{n} epoch" + "s" * (n != 1)
 
 
+def _train_data(s, train):
+    """The training pairs (X, y) as they are, or (--shift) a DataLoader that moves every digit at random.
+
+    The loader draws the same batch order from the seed as the trainer's own would, and the shifts of
+    epoch k from (seed, k), so a resumed run sees the very images an uninterrupted one would have seen.
+    """
+    if not s.get("shift"):
+        return train
+    from hackgrad.data import DataLoader, random_shift
+
+    X, y = train
+    k, background = s["shift"], float(X.min())  # the standardised value of a black pixel
+
+    def shift(xb, rng):
+        images = xb.reshape(len(xb), 1, 28, 28)  # MLP inputs arrive flat: (N, 784) -> (N, 1, 28, 28)
+        return random_shift(images, k, rng=rng, fill=background).reshape(xb.shape)
+
+    return DataLoader(X, y, batch_size=s["batch_size"], shuffle=True, seed=s["seed"], transform=shift)
+
+
 def _describe(model):
-    layers = [m for m in model if hasattr(m, "in_features")]
-    return "-".join([str(layers[0].in_features)] + [str(m.out_features) for m in layers]) if layers else ""
+    """784-256-128-10 for an MLP; conv16@5x5-conv32@5x5-128-10 for a CNN."""
+    parts = []
+    for m in model.modules():
+        if hasattr(m, "out_channels"):
+            parts.append(f"conv{m.out_channels}@{m.kernel_size[0]}x{m.kernel_size[1]}")
+        elif hasattr(m, "out_features"):
+            if not parts:
+                parts.append(str(m.in_features))
+            parts.append(str(m.out_features))
+    return "-".join(parts)
 
 
 def _write_json(path, obj):

@@ -65,6 +65,13 @@ def add_arguments(parser):
     data.add_argument("--val-fraction", type=_fraction, help="held out for validation (default 0.2)")
     data.add_argument("--test-fraction", type=_fraction, help="held out for the final test (default 0.2)")
     data.add_argument(
+        "--shift",
+        type=_nonneg_int,
+        metavar="PIXELS",
+        help="augment MNIST: move each training digit by up to this many pixels, anew each epoch "
+        "(default 0; 2 for the CNNs)",
+    )
+    data.add_argument(
         "--standardize",
         choices=STANDARDIZE,
         help="input scaling from training statistics: one mean/std for all features (global), per "
@@ -75,7 +82,8 @@ def add_arguments(parser):
     model.add_argument(
         "--model",
         choices=MODELS,
-        help="mlp (default), linear/softmax (one layer), svm (one layer, multiclass hinge loss)",
+        help="mlp (default), linear/softmax (one layer), svm (one layer, multiclass hinge loss), "
+        "cnn or lenet5 (convolutional nets for MNIST, hackgrad/models/cnn.py)",
     )
     model.add_argument("--hidden", type=_hidden, metavar="SIZES", help="hidden layer sizes, e.g. 256,128")
     model.add_argument("--activation", choices=ACTIVATIONS, help="hidden nonlinearity (default relu)")

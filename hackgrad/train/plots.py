@@ -282,6 +282,13 @@ def plot_run(model, loss_fn, history, splits, task, out, y_scaler=None):
         written.append(plot_confusion_matrix(y_test, pred, out / "confusion_matrix.png", title=title))
         if X_test.shape[1] == 2:
             written.append(plot_decision_regions(model, *splits["train"], out / "decision_regions.png"))
+        if X_test.ndim == 4:  # images through a CNN: what it learned
+            from hackgrad.train import image_plots as I
+
+            written.append(I.plot_conv_filters(model, out / "filters.png"))
+            label = int(y_test[0])
+            written.append(I.plot_feature_maps(model, X_test[0], out / "feature_maps.png", label=label))
+            written.append(I.plot_misclassified(X_test, y_test, pred, out / "misclassified.png"))
     else:
         y_true = y_scaler.inverse_transform(y_test)
         y_pred = y_scaler.inverse_transform(predict(model, X_test).reshape(y_test.shape))
