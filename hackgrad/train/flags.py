@@ -149,6 +149,10 @@ def add_arguments(parser):
     return parser
 
 
+# settings that runs saved before the flag existed do not hold, with the value that reproduces those runs
+ADDED_LATER = {"shift": 0}
+
+
 def check_settings(settings, where):
     """A loaded run's settings through the command line's own checks (types, ranges, choices), so an edited
     checkpoint cannot ask for what the flags would refuse. Returns a checked copy with values converted."""
@@ -156,13 +160,15 @@ def check_settings(settings, where):
         raise ValueError(f"{where}: the saved settings are not a dict")
     parser = add_arguments(argparse.ArgumentParser(prog="hackgrad train", add_help=False))
     checked = dict(settings)
+    for key, old in ADDED_LATER.items():
+        checked.setdefault(key, old)
     for action in parser._actions:
         key = action.dest
         if key in RESUMABLE or key == "help":
             continue
-        if key not in settings:
+        if key not in checked:
             raise ValueError(f"{where}: the saved settings lack {key!r}; this is not a run `hackgrad train` saved")
-        value = settings[key]
+        value = checked[key]
         if value is None:
             continue
         if isinstance(action, argparse._StoreConstAction):
