@@ -260,8 +260,8 @@ def test_bad_specs_name_the_problem():
         build_model(mlp_spec(2, [3], 2, activation="swish"))
     with pytest.raises(ValueError, match="unknown type 'Dense'; expected one of .*Linear"):
         build_model({"type": "sequential", "layers": [{"type": "Dense"}]})
-    with pytest.raises(ValueError, match="unknown model spec type 'cnn'"):
-        build_model({"type": "cnn"})
+    with pytest.raises(ValueError, match="unknown model spec type 'resnet'; expected one of .*cnn"):
+        build_model({"type": "resnet"})
     with pytest.raises(ValueError, match=r"cannot build layers\[0\]"):
         build_model({"type": "sequential", "layers": [{"type": "Linear", "in_features": 2}]})
     with pytest.raises(TypeError):

@@ -156,3 +156,10 @@ def test_a_layer_too_large_for_memory_is_refused_before_allocating():
     with pytest.raises(MemoryError, match=r"Linear\(2, 10000000000\)"):
         MLPClassifier((10**10,), max_iter=1).fit(X, y)
     assert nn.Linear(3, 2).weight.shape == (2, 3)
+
+
+def test_doctor_checks_a_runs_saved_settings_too(run_dir, tmp_path, capsys):
+    folder = _edited_copy(run_dir, tmp_path, optimizer="adamax")
+    assert main(["doctor", str(folder)]) != 0
+    err = capsys.readouterr().err
+    assert "saved setting optimizer='adamax' is not one of" in err and "Traceback" not in err

@@ -105,11 +105,11 @@ def _rewrite(src, dst, compress=False, npy_header=None):
 
 
 def test_compressed_members_are_refused_before_anything_is_decompressed(tmp_path):
-    big = {"zeros": np.zeros(50_000_000, dtype=np.float32)}  # 200 MB of zeros deflate to ~200 kB
+    big = {"zeros": np.zeros(20_000_000, dtype=np.float32)}  # 80 MB of zeros deflate to ~80 kB
     write_container(tmp_path / "big.npz", "checkpoint", {}, big)
     del big
     _rewrite(tmp_path / "big.npz", tmp_path / "bomb.npz", compress=True)
-    assert (tmp_path / "bomb.npz").stat().st_size < 2_000_000
+    assert (tmp_path / "bomb.npz").stat().st_size < 1_000_000
     tracemalloc.start()
     with pytest.raises(ContainerError, match="is compressed; hackgrad never writes compressed members"):
         read_container(tmp_path / "bomb.npz")

@@ -119,7 +119,7 @@ def _holds(fn, array):
     return False
 
 
-def _check_graph(order, retain_graph):
+def _check_graph(order):
     """Refuse, before any gradient moves, a graph already walked without `retain_graph`, or one whose
     saved arrays were changed in place since the forward pass (they would give wrong gradients).
 
@@ -149,9 +149,8 @@ def _stale(fn, what, now):
     raise RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace operation: "
         f"{type(fn).__name__} saved {what} for backward, and it was changed in place since (it is now at "
-        f"version {now}). An in-place "
-        "change after the forward pass (an optimizer step, an in-place op) makes the saved value stale: "
-        "recompute the forward pass after the change."
+        f"version {now}). An in-place change after the forward pass (an optimizer step, an in-place op) makes "
+        "the saved value stale: recompute the forward pass after the change."
     )
 
 
@@ -169,7 +168,7 @@ def backward_walk(root, seed, retain_graph=False):
     grads = {id(root): seed}
     handed = set()  # ids of gradient arrays already stored as some tensor's .grad
     order = toposort(root, _parents)
-    _check_graph(order, retain_graph)
+    _check_graph(order)
     gathered = None  # id(op) -> [gradients of its outputs, outputs still to visit], for several-output ops
     for t in reversed(order):
         g = grads.pop(id(t), None)

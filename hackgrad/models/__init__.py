@@ -18,7 +18,13 @@ from hackgrad.util import make_rng
 __all__ = ["build_model", "spec_of", "register_model", "MODELS"]
 
 MODELS = {}  # spec type -> build(spec, rng) -> Module
-_HOMES = {"linear": "hackgrad.models.mlp", "sequential": "hackgrad.models.mlp"}  # types in another type's file
+_HOMES = {  # types in another type's file
+    "linear": "hackgrad.models.mlp",
+    "sequential": "hackgrad.models.mlp",
+    "lenet5": "hackgrad.models.cnn",
+    "alexnet": "hackgrad.models.cnn",
+    "vgg11": "hackgrad.models.cnn",
+}
 
 
 def register_model(kind):

@@ -16,5 +16,6 @@ from hackgrad.nn.normalization import *  # noqa: F401,F403
 from hackgrad.nn.parameter import Parameter  # noqa: F401
 from hackgrad.nn.pooling import *  # noqa: F401,F403
 from hackgrad.nn.recurrent import *  # noqa: F401,F403
+from hackgrad.nn.model_summary import LayerSummary, ModelSummary, summary  # noqa: F401
 
 F = functional

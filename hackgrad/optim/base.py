@@ -146,21 +146,24 @@ class Optimizer:
                         f"{grad.shape}"
                     )
                 work.append((p, -grad if group.get("maximize", False) else grad, group))
-        grads = [g for _, g, _ in work]
-        if self.clip_grad_norm is not None:
-            grads, _ = clip_by_global_norm(grads, self.clip_grad_norm)
-        if self.clip_grad_value is not None:
-            grads = clip_by_value(grads, self.clip_grad_value)
-        for (p, _, group), grad in zip(work, grads):
+        if self.clip_grad_norm is not None or self.clip_grad_value is not None:
+            grads = [g for _, g, _ in work]
+            if self.clip_grad_norm is not None:
+                grads, _ = clip_by_global_norm(grads, self.clip_grad_norm)
+            if self.clip_grad_value is not None:
+                grads = clip_by_value(grads, self.clip_grad_value)
+            work = [(p, g, group) for (p, _, group), g in zip(work, grads)]
+        state = self.state
+        for p, grad, group in work:
             wd = group.get("weight_decay", 0.0)
             if wd:
                 if group.get("decoupled_weight_decay", False):
                     decay_weights_(p.data, group["lr"], wd)
                 else:
                     grad = add_weight_decay(grad, p.data, wd)
-            if p not in self.state:
-                self.state[p] = self.init_state(p, group)
-            self.update(p, grad, self.state[p], group)
+            if p not in state:
+                state[p] = self.init_state(p, group)
+            self.update(p, grad, state[p], group)
             p._bump_version()  # p.data changed in place: graphs built before this step are stale now
         return loss
 

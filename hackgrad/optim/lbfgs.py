@@ -43,6 +43,8 @@ class LBFGS(Optimizer):
             history_size=history_size,
         )
         super().__init__(params, defaults, unknown)
+        if self.clip_grad_norm is not None or self.clip_grad_value is not None:
+            raise TypeError("LBFGS: takes no clip_grad_norm/clip_grad_value (its line search needs the true gradient)")
         if len(self.param_groups) != 1:
             raise ValueError(
                 f"LBFGS: takes one parameter group (one flat vector), got {len(self.param_groups)}"

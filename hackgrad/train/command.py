@@ -13,141 +13,7 @@ level, so `hackgrad --help` stays fast; NumPy and the library load inside `run`.
 import argparse
 import sys
 
-from hackgrad.train.recipe import (
-    ACTIVATIONS,
-    DATASETS,
-    LOSSES,
-    MODELS,
-    OPTIMIZERS,
-    SCHEDULES,
-    STANDARDIZE,
-    TASKS,
-)
-from hackgrad.util import at_least
-
-# flags that may change when a run is resumed; every other flag must match the checkpoint's
-RESUMABLE = ("epochs", "out", "resume", "plots", "verbose", "checkpoint_every", "overwrite")
-
-
-def _hidden(text):
-    try:
-        sizes = [int(s) for s in text.split(",") if s.strip()] if text.strip() else []
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated layer sizes like 256,128, got {text!r}"
-        ) from None
-    if any(n < 1 for n in sizes):
-        raise argparse.ArgumentTypeError(f"layer sizes must be positive, got {text!r}")
-    return text.strip()
-
-
-_positive_int = at_least(int, 1, "a positive integer")
-_nonneg_int = at_least(int, 0, "an integer >= 0")
-_nonneg_float = at_least(float, 0, "a number >= 0")
-
-
-def _fraction(text):
-    value = _nonneg_float(text)
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"expected a fraction strictly between 0 and 1, got {text}")
-    return value
-
-
-def add_arguments(parser):
-    """The flags of `hackgrad train`. Flags left out take the data set's defaults (see PRESETS)."""
-    parser.usage = (
-        "%(prog)s (--data NAME | --csv PATH [--target COLUMN] | --resume DIR) [--model ...] "
-        "[--epochs N] [--out DIR] [options]"
-    )
-    data = parser.add_argument_group("data")
-    src = data.add_mutually_exclusive_group()
-    src.add_argument("--data", choices=DATASETS, help="a built-in data set")
-    src.add_argument("--csv", metavar="PATH", help="a CSV file (use with --target)")
-    data.add_argument("--target", help="the CSV's target column: a header name or an index (default: last)")
-    data.add_argument(
-        "--task", choices=TASKS, help="classification or regression (default: from the targets)"
-    )
-    data.add_argument(
-        "--n-samples", type=_positive_int, help="samples to generate for toy data (default 1000)"
-    )
-    data.add_argument("--noise", type=_nonneg_float, help="noise of toy data (default: the generator's)")
-    data.add_argument("--val-fraction", type=_fraction, help="held out for validation (default 0.2)")
-    data.add_argument("--test-fraction", type=_fraction, help="held out for the final test (default 0.2)")
-    data.add_argument(
-        "--standardize",
-        choices=STANDARDIZE,
-        help="input scaling from training statistics: one mean/std for all features (global), per "
-        "feature, or none (default: global for images, feature otherwise)",
-    )
-
-    model = parser.add_argument_group("model")
-    model.add_argument(
-        "--model",
-        choices=MODELS,
-        help="mlp (default), linear/softmax (one layer), svm (one layer, multiclass hinge loss)",
-    )
-    model.add_argument("--hidden", type=_hidden, metavar="SIZES", help="hidden layer sizes, e.g. 256,128")
-    model.add_argument("--activation", choices=ACTIVATIONS, help="hidden nonlinearity (default relu)")
-    model.add_argument("--dropout", type=_nonneg_float, help="dropout after each hidden layer (default 0)")
-    model.add_argument(
-        "--batchnorm", action="store_const", const=True, help="batch norm before each activation"
-    )
-
-    train = parser.add_argument_group("training")
-    train.add_argument(
-        "--loss",
-        choices=LOSSES,
-        help="default: cross_entropy (multiclass_svm for --model svm, mse for regression)",
-    )
-    train.add_argument(
-        "--label-smoothing", type=_nonneg_float, help="for cross_entropy (default 0; 0.1 for mnist)"
-    )
-    train.add_argument("--optimizer", choices=OPTIMIZERS, help="default adam")
-    train.add_argument("--lr", type=_nonneg_float, help="learning rate (default depends on the optimizer)")
-    train.add_argument(
-        "--momentum", type=_nonneg_float, help="for momentum/nesterov/rmsprop (default 0.9 / 0)"
-    )
-    train.add_argument("--weight-decay", type=_nonneg_float, help="L2 pull towards zero (default 0)")
-    train.add_argument("--schedule", choices=SCHEDULES, help="lr schedule (default cosine; warmup for mnist)")
-    train.add_argument(
-        "--warmup-epochs", type=_nonneg_float, help="linear warm-up length for --schedule warmup"
-    )
-    train.add_argument("--step-size", type=_positive_int, help="epochs between drops for --schedule step")
-    train.add_argument("--gamma", type=_nonneg_float, help="factor of step/exponential/plateau schedules")
-    train.add_argument("--grad-clip", type=_nonneg_float, help="clip the gradient norm to this value")
-    train.add_argument("--epochs", type=_nonneg_int, help="total epochs (default 20; 3 for mnist)")
-    train.add_argument("--batch-size", type=_positive_int, help="default 32 (128 for mnist)")
-    train.add_argument(
-        "--early-stopping",
-        type=_positive_int,
-        metavar="PATIENCE",
-        help="stop when val_loss has not improved for this many epochs; keep the best weights",
-    )
-    train.add_argument(
-        "--seed", type=_nonneg_int, help="seeds the data split, initial weights and batch order (default 0)"
-    )
-
-    run_ = parser.add_argument_group("output")
-    run_.add_argument(
-        "--out", metavar="DIR", help="run folder for the checkpoint, results and plots (default runs/<data>)"
-    )
-    run_.add_argument(
-        "--resume",
-        metavar="DIR",
-        help="continue the run saved in DIR, or in DIR/checkpoint.npz named as a file (a larger --epochs trains on)",
-    )
-    run_.add_argument(
-        "--overwrite",
-        action="store_const",
-        const=True,
-        help="start afresh in an --out folder that already holds a run (its checkpoint is replaced)",
-    )
-    run_.add_argument("--checkpoint-every", type=_positive_int, help="epochs between checkpoints (default 1)")
-    run_.add_argument(
-        "--no-plots", dest="plots", action="store_const", const=False, help="skip the PNG plots"
-    )
-    run_.add_argument("--quiet", dest="verbose", action="store_const", const=0, help="print only the results")
-    return parser
+from hackgrad.train.flags import RESUMABLE, add_arguments, check_settings  # noqa: F401  (this command's API)
 
 
 # --- resolving the settings ---------------------------------------------------------------------------
@@ -159,43 +25,6 @@ def _settings(args, parser_error):
         return resolve_settings(vars(args))
     except ValueError as err:
         parser_error(str(err))
-
-
-def check_settings(settings, where):
-    """A loaded run's settings through the command line's own checks (types, ranges, choices), so an edited
-    checkpoint cannot ask for what the flags would refuse. Returns a checked copy with values converted."""
-    if not isinstance(settings, dict):
-        raise ValueError(f"{where}: the saved settings are not a dict")
-    parser = add_arguments(argparse.ArgumentParser(prog="hackgrad train", add_help=False))
-    checked = dict(settings)
-    for action in parser._actions:
-        key = action.dest
-        if key in RESUMABLE or key == "help":
-            continue
-        if key not in settings:
-            raise ValueError(f"{where}: the saved settings lack {key!r}; this is not a run `hackgrad train` saved")
-        value = settings[key]
-        if value is None:
-            continue
-        if isinstance(action, argparse._StoreConstAction):
-            if value not in (action.const, False):
-                raise ValueError(f"{where}: saved setting {key}={value!r}; expected true or false")
-            continue
-        if action.choices is not None and value not in action.choices:
-            raise ValueError(
-                f"{where}: saved setting {key}={value!r} is not one of {', '.join(map(str, action.choices))}"
-            )
-        if action.type is not None:
-            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-                raise ValueError(f"{where}: saved setting {key}={value!r} is not a value the flag takes")
-            try:
-                checked[key] = action.type(str(value))
-            except (argparse.ArgumentTypeError, ValueError) as err:
-                raise ValueError(f"{where}: saved setting {key}={value!r}: {err}") from None
-    for key in ("epochs", "lr", "batch_size"):
-        if not isinstance(checked.get(key), (int, float)) or isinstance(checked.get(key), bool):
-            raise ValueError(f"{where}: saved setting {key}={checked.get(key)!r} is not a number")
-    return checked
 
 
 def _run_options(args):
@@ -319,7 +148,9 @@ def _run(args, error):
         f"optimizer {s['optimizer']} lr {s['lr']:g}; schedule {s['schedule']}; batch {s['batch_size']}; "
         f"seed {s['seed']}"
     )
-    trainer.fit(splits["train"], epochs=s["epochs"], batch_size=s["batch_size"], val_data=splits["val"])
+    trainer.fit(
+        _train_data(s, splits["train"]), epochs=s["epochs"], batch_size=s["batch_size"], val_data=splits["val"]
+    )
     train_time = time.perf_counter() - t_start
 
     test = trainer.evaluate(splits["test"], prefix="test_")
@@ -375,9 +206,37 @@ def _epochs(n):
     return f"{n} epoch" + "s" * (n != 1)
 
 
+def _train_data(s, train):
+    """The training pairs (X, y) as they are, or (--shift) a DataLoader that moves every digit at random.
+
+    The loader draws the same batch order from the seed as the trainer's own would, and the shifts of
+    epoch k from (seed, k), so a resumed run sees the very images an uninterrupted one would have seen.
+    """
+    if not s.get("shift"):
+        return train
+    from hackgrad.data import DataLoader, random_shift
+
+    X, y = train
+    k, background = s["shift"], float(X.min())  # the standardised value of a black pixel
+
+    def shift(xb, rng):
+        images = xb.reshape(len(xb), 1, 28, 28)  # MLP inputs arrive flat: (N, 784) -> (N, 1, 28, 28)
+        return random_shift(images, k, rng=rng, fill=background).reshape(xb.shape)
+
+    return DataLoader(X, y, batch_size=s["batch_size"], shuffle=True, seed=s["seed"], transform=shift)
+
+
 def _describe(model):
-    layers = [m for m in model if hasattr(m, "in_features")]
-    return "-".join([str(layers[0].in_features)] + [str(m.out_features) for m in layers]) if layers else ""
+    """784-256-128-10 for an MLP; conv16@5x5-conv32@5x5-128-10 for a CNN."""
+    parts = []
+    for m in model.modules():
+        if hasattr(m, "out_channels"):
+            parts.append(f"conv{m.out_channels}@{m.kernel_size[0]}x{m.kernel_size[1]}")
+        elif hasattr(m, "out_features"):
+            if not parts:
+                parts.append(str(m.in_features))
+            parts.append(str(m.out_features))
+    return "-".join(parts)
 
 
 def _write_json(path, obj):

@@ -65,14 +65,17 @@ def _run(args):
         if args.data is not None or args.csv is not None:
             raise ValueError("give a RUN_DIR or a set-up (--data/--csv and flags), not both")
         ckpt = load_checkpoint(args.run_dir)  # a folder or the checkpoint file itself
-        if not isinstance(ckpt.config, dict) or "settings" not in ckpt.config:
+        if not isinstance(ckpt.config, dict) or not isinstance(ckpt.config.get("settings"), dict):
             raise ValueError(f"{ckpt.path} was not written by `hackgrad train` (no settings inside)")
-        s = ckpt.config["settings"]
+        from hackgrad.train.command import check_settings
+
+        s = check_settings(ckpt.config["settings"], str(ckpt.path))  # the flags' own checks, as for --resume
     else:
         s = recipe.resolve_settings(vars(_setup_flags(args)))
         args.fresh = True
     prep = recipe.prepare_data(s)
     X, y = prep.splits["train"]
+    recipe.check_memory(s, X.shape[1], prep.n_outputs())
     spec = recipe.model_spec(s, X.shape[1], prep.n_outputs())
     fresh = recipe.build_model(spec, seed=s["seed"])  # the run's seed gives the run's initial weights
     model = fresh

@@ -28,7 +28,8 @@ __all__ = [
 DATASETS = ("mnist", "digits", "iris", "wine", "breast_cancer", "diabetes", "moons", "spiral", "circles", "xor",
             "blobs", "plane")
 TOY = ("moons", "spiral", "circles", "xor", "blobs", "plane")
-MODELS = ("mlp", "linear", "softmax", "svm")
+MODELS = ("mlp", "linear", "softmax", "svm", "cnn", "lenet5")
+CONV_MODELS = ("cnn", "lenet5")  # hackgrad/models/cnn.py; they read 1x28x28 images
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
 LOSSES = ("cross_entropy", "multiclass_svm", "crammer_singer", "multi_margin", "mse", "l1", "huber")
 REGRESSION_LOSSES = ("mse", "l1", "huber")
@@ -63,6 +64,13 @@ PRESETS = {
     # net ended at test R2 -3.6); a small net that keeps its best-validation weights reaches 0.49-0.52 over
     # seeds 0-2, with or without the small L2 pull (kept as the guide's "tiny change to the cost function").
     "diabetes": {"hidden": "32", "lr": 1e-2, "weight_decay": 1e-2, "epochs": 60, "early_stopping": 15},
+}
+# per (data set, model) defaults, over the data set's. The MNIST CNN: Adam 3e-3 with warm-up and cosine
+# decay, label smoothing 0.1, and every training digit shifted by up to 2 pixels each epoch; measured at
+# 99.35-99.46% test accuracy after 4 epochs over seeds 0-2 (99.49-99.58% with --epochs 8), about 80 s of CPU.
+MODEL_PRESETS = {
+    ("mnist", "cnn"): {"epochs": 4, "shift": 2},
+    ("mnist", "lenet5"): {"epochs": 4, "shift": 2},
 }
 GENERIC = {
     "hidden": "64,64",
@@ -114,10 +122,12 @@ def resolve_settings(given):
             "grad_clip": None,
             "early_stopping": None,
             "seed": 0,
+            "shift": 0,
             "lr": None,
         }
     )
     s.update(PRESETS.get(name, {}))
+    s.update(MODEL_PRESETS.get((name, given.get("model", "mlp")), {}))
     for key in ("out", "plots", "verbose", "checkpoint_every", "resume", "overwrite"):
         given.pop(key, None)
     s.update(given)
@@ -125,10 +135,14 @@ def resolve_settings(given):
         s["lr"] = DEFAULT_LR[s["optimizer"]]
     if s["lr"] is None:
         s["lr"] = DEFAULT_LR[s["optimizer"]]
-    if s["model"] != "mlp" and "lr" not in given:
+    if s["model"] in ("linear", "softmax", "svm") and "lr" not in given:
         s["lr"] *= 10  # one linear layer is a convex problem: it takes (and needs) larger steps
     if s["model"] == "svm" and s["loss"] is None:
         s["loss"] = "multiclass_svm"
+    if s["model"] in CONV_MODELS and s["data"] != "mnist":
+        raise ValueError(f"--model {s['model']} reads 28x28 digit images: use it with --data mnist")
+    if s.get("shift") and s["data"] != "mnist":
+        raise ValueError("--shift moves 28x28 digit images: use it with --data mnist")
     return s
 
 
@@ -204,7 +218,10 @@ def prepare_data(s):
             y = y_scaler.transform(y.reshape(len(y), -1))
         else:
             y = y.astype(np.int64)
-        out[key] = (x_scaler.transform(X), y)
+        X = x_scaler.transform(X)
+        if s["model"] in CONV_MODELS:
+            X = X.reshape(len(X), 1, 28, 28)  # (N, 784) -> (N, C=1, H=28, W=28)
+        out[key] = (X, y)
     return Prepared(out, task, x_scaler, y_scaler)
 
 
@@ -223,6 +240,8 @@ def check_memory(s, n_features, n_outputs):
     from hackgrad.util import check_fits
 
     widths = [n_features, n_outputs]
+    if s["model"] in CONV_MODELS:
+        return  # a few hundred thousand weights at most
     if s["model"] == "mlp":
         widths[1:1] = [int(h) for h in s["hidden"].split(",") if h.strip()]
     params = sum(a * b + b for a, b in zip(widths, widths[1:]))
@@ -237,6 +256,8 @@ def model_spec(s, n_features, n_outputs):
     """The model spec the settings describe (an MLP, or one Linear layer for linear/softmax/svm)."""
     from hackgrad.models.mlp import mlp_spec
 
+    if s["model"] in CONV_MODELS:
+        return {"type": s["model"], "num_classes": n_outputs}
     if s["model"] == "mlp":
         hidden = [int(h) for h in s["hidden"].split(",") if h.strip()]
         return mlp_spec(n_features, hidden, n_outputs, activation=s["activation"], dropout=s["dropout"],
@@ -269,7 +290,7 @@ def decay_groups(model_or_params, weight_decay, *, split=None):
     smoother, it only fights the fit. Without decay one group holds everything, unless `split` asks for the
     two groups anyway (to change the decay later, as the playground does).
     """
-    params = list(model_or_params.parameters()) if hasattr(model_or_params, "parameters") else list(model_or_params)
+    params = list(model_or_params.parameters() if hasattr(model_or_params, "parameters") else model_or_params)
     if not (weight_decay > 0 if split is None else split):
         return [{"params": params, "weight_decay": float(weight_decay)}]
     weights = [p for p in params if p.ndim >= 2]
