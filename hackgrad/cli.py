@@ -9,6 +9,7 @@ import sys
 SUBCOMMANDS = {
     "tour": ("hackgrad.circuit.tour", "The guide's chapters 1-2, run and drawn (what `make demo` shows)"),
     "train": ("hackgrad.train.command", "Train a model on a dataset; checkpoint, resume, plots"),
+    "sample": ("hackgrad.train.lm_command", "Text written by a character-level language model (a run folder)"),
     "search": ("hackgrad.search.command", "Random hyperparameter search with k-fold cross-validation"),
     "playground": ("hackgrad.playground.command", "A 2-D classification playground in the browser"),
 }

@@ -14,10 +14,13 @@ import argparse
 import sys
 
 from hackgrad.cli import at_least
+from hackgrad.train import lm_command
 
-DATASETS = ("mnist", "digits", "iris", "wine", "breast_cancer", "moons", "spiral", "circles", "xor", "blobs")
+DATASETS = (
+    "mnist", "digits", "iris", "wine", "breast_cancer", "moons", "spiral", "circles", "xor", "blobs", "shakespeare"
+)
 TOY = ("moons", "spiral", "circles", "xor", "blobs")
-MODELS = ("mlp", "linear", "softmax", "svm")
+MODELS = ("mlp", "linear", "softmax", "svm", "lstm", "gru", "rnn")  # the last three: --data shakespeare
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
 LOSSES = ("cross_entropy", "multiclass_svm", "crammer_singer", "multi_margin", "mse", "l1", "huber")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "adagrad", "adadelta")
@@ -68,7 +71,7 @@ GENERIC = {
 }
 
 # flags that may change when a run is resumed; every other flag must match the checkpoint's
-RESUMABLE = ("epochs", "out", "resume", "plots", "verbose", "checkpoint_every")
+RESUMABLE = ("epochs", "minutes", "out", "resume", "plots", "verbose", "checkpoint_every")
 
 
 def _hidden(text):
@@ -126,7 +129,8 @@ def add_arguments(parser):
     model.add_argument(
         "--model",
         choices=MODELS,
-        help="mlp (default), linear/softmax (one layer), svm (one layer, multiclass hinge loss)",
+        help="mlp (default), linear/softmax (one layer), svm (one layer, multiclass hinge loss); "
+        "lstm, gru, rnn (character-level language models for --data shakespeare)",
     )
     model.add_argument("--hidden", type=_hidden, metavar="SIZES", help="hidden layer sizes, e.g. 256,128")
     model.add_argument("--activation", choices=ACTIVATIONS, help="hidden nonlinearity (default relu)")
@@ -181,6 +185,7 @@ def add_arguments(parser):
         "--no-plots", dest="plots", action="store_const", const=False, help="skip the PNG plots"
     )
     run_.add_argument("--quiet", dest="verbose", action="store_const", const=0, help="print only the results")
+    lm_command.add_train_arguments(parser)
     return parser
 
 
@@ -197,6 +202,9 @@ def _settings(args, parser_error):
             "say what to train on: --data {" + ",".join(DATASETS) + "} or --csv PATH --target COLUMN "
             "(or --resume DIR)"
         )
+    if given.get("data") == "shakespeare":
+        return lm_command.lm_settings(given, parser_error)
+    lm_command.check_not_lm(given, parser_error)
     name = given.get("data", "csv")
     s = dict(GENERIC)
     s.update(PRESETS.get(name, {}))
@@ -494,6 +502,8 @@ def _run(args, error):
         ckpt = None
         s = _settings(args, error)
         out = Path(options["out"] or os.path.join("runs", s["data"] or Path(s["csv"]).stem))
+    if s.get("data") == "shakespeare":
+        return lm_command.train_language_model(s, args, options, ckpt, out, error)
     verbose = options["verbose"]
     if verbose is None:
         verbose = 2 if sys.stdout.isatty() else 1
