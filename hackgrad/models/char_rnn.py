@@ -43,7 +43,12 @@ class CharRNN(Module):
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"CharRNN: dropout is a probability in [0, 1), got {dropout!r}")
         self.vocab_size, self.cell, self.embed_dim = int(vocab_size), cell, int(embed_dim)
-        self.hidden_size, self.num_layers, self.dropout, self.seed = int(hidden_size), int(num_layers), float(dropout), int(seed)
+        self.hidden_size, self.num_layers, self.dropout, self.seed = (
+            int(hidden_size),
+            int(num_layers),
+            float(dropout),
+            int(seed),
+        )
         rng = np.random.default_rng(seed)
         self.embed = Embedding(self.vocab_size, self.embed_dim, rng=rng)
         self.rnn = CELLS[cell](self.embed_dim, self.hidden_size, self.num_layers, dropout=self.dropout, rng=rng)
@@ -74,7 +79,9 @@ class CharRNN(Module):
     def forward(self, ids):
         ids = ids.data if isinstance(ids, Tensor) else np.asarray(ids)
         if ids.ndim != 2 or ids.dtype.kind not in "iu":
-            raise ValueError(f"CharRNN: expected integer character ids of shape (seq_len, batch), got {ids.dtype} {ids.shape}")
+            raise ValueError(
+                f"CharRNN: expected integer character ids of shape (seq_len, batch), got {ids.dtype} {ids.shape}"
+            )
         state = self.state_
         if state is not None and _batch_of(state) != ids.shape[1]:
             state = None  # a different batch is a different set of streams: start them afresh

@@ -47,9 +47,7 @@ _positive_int = at_least(int, 1, "a positive integer")
 def add_train_arguments(parser):
     """The flags `hackgrad train` gains for language models."""
     g = parser.add_argument_group("language model (--data shakespeare)")
-    g.add_argument(
-        "--minutes", type=at_least(float, 0, "a number of minutes >= 0"), help="wall-clock training budget"
-    )
+    g.add_argument("--minutes", type=at_least(float, 0, "a number of minutes >= 0"), help="wall-clock training budget")
     g.add_argument("--seq-len", type=_positive_int, help="characters per window of truncated BPTT (default 100)")
     g.add_argument("--layers", type=_positive_int, help="stacked recurrent layers (default 1)")
     g.add_argument("--embed-dim", type=_positive_int, help="character embedding size (default 64)")
@@ -64,8 +62,7 @@ def lm_settings(given, parser_error):
     extra = sorted(k for k in given if k not in LM_FLAGS)
     if extra:
         parser_error(
-            "these flags do not apply to --data shakespeare: "
-            + ", ".join("--" + k.replace("_", "-") for k in extra)
+            "these flags do not apply to --data shakespeare: " + ", ".join("--" + k.replace("_", "-") for k in extra)
         )
     s = dict(LM_DEFAULTS)
     s.update(given)

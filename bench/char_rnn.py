@@ -1,0 +1,158 @@
+"""Quality at equal wall-clock: a character-level LSTM on Shakespeare, trained by hackgrad and by PyTorch
+for the same number of seconds each, one after the other in this process, then both measured on the same
+whole validation text (478,516 characters) by the same code (`hackgrad.models.char_rnn.evaluate_lm`).
+
+Model and training, identical on both sides: Embedding(76, 64) -> LSTM(64, 256), one layer -> Linear(256,
+76); batches of 64 streams x windows of 100 characters from `TextWindows` (the same windows in the same
+order), the hidden state carried from window to window (truncated BPTT), Adam lr 2e-3, gradient norm clipped
+at 1, float32, the same number of BLAS threads. hackgrad trains through `Trainer.fit` (what `hackgrad train
+--data shakespeare` runs); PyTorch through the usual hand-written loop around `torch.nn.LSTM`.
+
+Prints JSON: each side's validation loss (nats and bits per character), steps and tokens/s, and whether
+hackgrad's loss is at most PyTorch's. The machine is shared: the load average is printed with the figures.
+Run: .venv/bin/python bench/char_rnn.py [--seconds 300] [--threads 1] [--first torch]
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import _common  # noqa: E402
+
+EMBED, HIDDEN, BATCH, SEQ, LR, CLIP = 64, 256, 64, 100, 2e-3, 1.0
+
+
+def train_hackgrad(train_ids, vocab_size, seconds, seed):
+    from hackgrad import optim
+    from hackgrad.models.char_rnn import CharRNN, TextWindows, lm_loss
+    from hackgrad.train.trainer import Trainer
+
+    model = CharRNN(vocab_size, cell="lstm", embed_dim=EMBED, hidden_size=HIDDEN, seed=seed)
+    windows = TextWindows(train_ids, BATCH, SEQ)
+    windows.windows_per_epoch = 10**9  # one epoch that the deadline ends
+    trainer = Trainer(
+        model, lm_loss, optim.Adam(model.parameters(), lr=LR), metrics=[], grad_clip=CLIP, seed=seed, verbose=0
+    )
+    windows.deadline = time.perf_counter() + seconds
+    t0 = time.perf_counter()
+    trainer.fit(windows, epochs=1)
+    return model, trainer.step, time.perf_counter() - t0
+
+
+class TorchLM:
+    """A torch char-LSTM with the carried state and the calls `evaluate_lm` makes (eval, train, reset_state,
+    model(ids) -> logits as a hackgrad Tensor), so both libraries are measured by the same code."""
+
+    def __init__(self, torch, vocab_size, seed):
+        torch.manual_seed(seed)
+        nn = torch.nn
+        self.torch = torch
+        self.embed, self.lstm = nn.Embedding(vocab_size, EMBED), nn.LSTM(EMBED, HIDDEN)
+        self.head = nn.Linear(HIDDEN, vocab_size)
+        self.modules = nn.ModuleList([self.embed, self.lstm, self.head])
+        self.training, self.state = True, None
+
+    def parameters(self):
+        return self.modules.parameters()
+
+    def train(self, mode=True):
+        self.modules.train(mode)
+        self.training, self.state = mode, None
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def reset_state(self):
+        self.state = None
+
+    def logits(self, ids):
+        state = self.state if self.state is not None and self.state[0].shape[1] == ids.shape[1] else None
+        out, state = self.lstm(self.embed(ids), state)
+        self.state = tuple(s.detach() for s in state)
+        return self.head(out)
+
+    def __call__(self, ids):
+        from hackgrad import tensor
+
+        with self.torch.no_grad():
+            return tensor(self.logits(self.torch.from_numpy(ids)).numpy())
+
+
+def train_torch(torch, train_ids, vocab_size, seconds, seed):
+    from hackgrad.models.char_rnn import TextWindows
+
+    lm = TorchLM(torch, vocab_size, seed)
+    opt = torch.optim.Adam(lm.parameters(), lr=LR)
+    windows = TextWindows(train_ids, BATCH, SEQ)
+    steps, t0 = 0, time.perf_counter()
+    deadline = t0 + seconds
+    while steps == 0 or time.perf_counter() < deadline:
+        x, y = (torch.from_numpy(a) for a in windows.window(steps))
+        logits = lm.logits(x)
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, vocab_size), y.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(lm.parameters(), CLIP)
+        opt.step()
+        steps += 1
+    return lm, steps, time.perf_counter() - t0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=300.0, help="training budget of each library")
+    ap.add_argument("--threads", type=int, default=1, help="BLAS / torch threads of both (default 1)")
+    ap.add_argument("--first", choices=("hackgrad", "torch"), default="hackgrad", help="which trains first")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    _common.limit_threads(args.threads)
+    from hackgrad.data import load_shakespeare
+    from hackgrad.models.char_rnn import evaluate_lm
+
+    text = load_shakespeare()
+    V = len(text.vocab)
+    train_ids, val_ids = text.encode(text.train), text.encode(text.val)
+    torch = _common.torch_or_none(args.threads)
+    order = ["hackgrad", "torch"] if args.first == "hackgrad" else ["torch", "hackgrad"]
+    if torch is None:
+        order = ["hackgrad"]
+    result = {
+        "workload": f"char LSTM on Shakespeare: embedding {V}->{EMBED}, LSTM {HIDDEN}, linear {HIDDEN}->{V}, "
+        f"batch {BATCH} x {SEQ} characters, carried state, Adam {LR:g}, clip {CLIP:g}, float32, "
+        f"{args.threads} thread(s), {args.seconds:g} s of training each, {args.first} first",
+        "val_characters": len(val_ids),
+    }
+    for name in order:
+        load = os.getloadavg()[0]
+        if name == "hackgrad":
+            model, steps, took = train_hackgrad(train_ids, V, args.seconds, args.seed)
+        else:
+            model, steps, took = train_torch(torch, train_ids, V, args.seconds, args.seed)
+        val = evaluate_lm(model, val_ids)
+        result[name] = {
+            "val_loss_nats_per_char": round(val, 4),
+            "val_bits_per_char": round(val / math.log(2), 4),
+            "steps": steps,
+            "train_seconds": round(took, 1),
+            "tokens_per_s": round(steps * BATCH * SEQ / took),
+            "load_average_1min_at_start": round(load, 2),
+        }
+    if torch is None:
+        result["note"] = "torch is not importable: no comparison"
+    else:
+        h, t = result["hackgrad"], result["torch"]
+        result["hackgrad_minus_torch_val_loss"] = round(h["val_loss_nats_per_char"] - t["val_loss_nats_per_char"], 4)
+        result["hackgrad_over_torch_tokens_per_s"] = round(h["tokens_per_s"] / t["tokens_per_s"], 3)
+        result["goal"] = "hackgrad val loss <= torch val loss at equal training time"
+        result["goal_met"] = h["val_loss_nats_per_char"] <= t["val_loss_nats_per_char"]
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
