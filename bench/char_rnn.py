@@ -5,7 +5,9 @@ whole validation text (478,516 characters) by the same code (`hackgrad.models.ch
 Model and training, identical on both sides: Embedding(76, 64) -> LSTM(64, 256), one layer -> Linear(256,
 76); batches of 64 streams x windows of 100 characters from `TextWindows` (the same windows in the same
 order), the hidden state carried from window to window (truncated BPTT), Adam lr 2e-3, gradient norm clipped
-at 1, float32, the same number of BLAS threads. hackgrad trains through `Trainer.fit` (what `hackgrad train
+at 1, float32, the same number of BLAS threads, and the same initial weights (PyTorch's model starts from a
+copy of hackgrad's, whose initialisation is PyTorch's own), so what differs is the speed of each library.
+hackgrad trains through `Trainer.fit` (what `hackgrad train
 --data shakespeare` runs); PyTorch through the usual hand-written loop around `torch.nn.LSTM`.
 
 Prints JSON: each side's validation loss (nats and bits per character), steps and tokens/s, and whether
@@ -48,13 +50,17 @@ class TorchLM:
     """A torch char-LSTM with the carried state and the calls `evaluate_lm` makes (eval, train, reset_state,
     model(ids) -> logits as a hackgrad Tensor), so both libraries are measured by the same code."""
 
-    def __init__(self, torch, vocab_size, seed):
-        torch.manual_seed(seed)
+    def __init__(self, torch, vocab_size, initial):
         nn = torch.nn
         self.torch = torch
         self.embed, self.lstm = nn.Embedding(vocab_size, EMBED), nn.LSTM(EMBED, HIDDEN)
         self.head = nn.Linear(HIDDEN, vocab_size)
         self.modules = nn.ModuleList([self.embed, self.lstm, self.head])
+        # hackgrad's parameter names are PyTorch's (embed.weight, rnn.weight_ih_l0, head.bias, ...)
+        for name, p in self.modules.named_parameters():
+            module, attr = {"0": "embed", "1": "rnn", "2": "head"}[name[0]], name.split(".", 1)[1]
+            with torch.no_grad():
+                p.copy_(torch.from_numpy(initial[f"{module}.{attr}"]))
         self.training, self.state = True, None
 
     def parameters(self):
@@ -85,9 +91,10 @@ class TorchLM:
 
 
 def train_torch(torch, train_ids, vocab_size, seconds, seed):
-    from hackgrad.models.char_rnn import TextWindows
+    from hackgrad.models.char_rnn import CharRNN, TextWindows
 
-    lm = TorchLM(torch, vocab_size, seed)
+    initial = CharRNN(vocab_size, cell="lstm", embed_dim=EMBED, hidden_size=HIDDEN, seed=seed).state_dict()
+    lm = TorchLM(torch, vocab_size, initial)
     opt = torch.optim.Adam(lm.parameters(), lr=LR)
     windows = TextWindows(train_ids, BATCH, SEQ)
     steps, t0 = 0, time.perf_counter()
