@@ -10,6 +10,7 @@ SUBCOMMANDS = {
     "tour": ("hackgrad.circuit.tour", "The guide's chapters 1-2, run and drawn (what `make demo` shows)"),
     "train": ("hackgrad.train.command", "Train a model on a dataset; checkpoint, resume, plots"),
     "sample": ("hackgrad.train.lm_command", "Text written by a character-level language model (a run folder)"),
+    "doctor": ("hackgrad.train.doctor", "Run the debugging checks on a training run (diagnose what went wrong)"),
     "search": ("hackgrad.search.command", "Random hyperparameter search with k-fold cross-validation"),
     "playground": ("hackgrad.playground.command", "A 2-D classification playground in the browser"),
 }

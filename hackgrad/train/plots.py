@@ -19,6 +19,7 @@ __all__ = [
     "plot_history",
     "plot_decision_regions",
     "plot_confusion_matrix",
+    "plot_predicted_vs_true",
     "plot_activation_histograms",
     "plot_gradient_histograms",
 ]
@@ -150,6 +151,24 @@ def plot_confusion_matrix(y_true, y_pred, path, *, class_names=None, normalize=F
                     color="white" if shown[i, j] > 0.6 * top else "black",
                 )
     ax.set_title(title or "confusion matrix")
+    return _save(fig, path)
+
+
+def plot_predicted_vs_true(y_true, y_pred, path, *, title=None):
+    """A regression's predictions against the truth: a perfect model puts every point on the diagonal."""
+    from hackgrad.train.metrics import r2_score
+
+    y_true = np.asarray(y_true, dtype=np.float64).reshape(len(y_true), -1)
+    y_pred = np.asarray(y_pred, dtype=np.float64).reshape(y_true.shape)
+    fig, (ax,) = _figure(1, width=5.0, height=5.0)
+    ax.scatter(y_true[:, 0], y_pred[:, 0], s=12, alpha=0.7, color="#2c7fb8", edgecolors="none")
+    lo = float(min(y_true[:, 0].min(), y_pred[:, 0].min()))
+    hi = float(max(y_true[:, 0].max(), y_pred[:, 0].max()))
+    ax.plot([lo, hi], [lo, hi], color="#888888", linewidth=1, linestyle="--", label="perfect")
+    ax.set_xlabel("true")
+    ax.set_ylabel("predicted")
+    ax.legend(loc="upper left", frameon=False)
+    ax.set_title(title or f"predicted vs true (test R2 {r2_score(y_true[:, 0], y_pred[:, 0]):.3f})")
     return _save(fig, path)
 
 
