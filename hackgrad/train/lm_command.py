@@ -9,7 +9,10 @@ Training goes through the same `Trainer` as every other run (checkpoints, resume
 language model an "epoch" of the trainer is `--eval-every` windows of truncated BPTT: after each, the
 validation loss is measured on the first `VAL_CHARS` characters of the validation text and a checkpoint is
 written; at the end, on the whole validation text. `--epochs` counts passes over the training text and
-`--minutes` is a wall-clock budget for this invocation (whichever ends first).
+`--minutes` is a wall-clock budget for this invocation (whichever ends first). The hidden state carried from
+window to window starts afresh at each of the trainer's epochs, and a resumed run starts with the next
+epoch's windows, so resuming from an epoch's checkpoint computes bit for bit what an uninterrupted run does
+(after a run that `--minutes` ended within an epoch, the rest of that epoch's windows are skipped).
 """
 
 import argparse
@@ -181,7 +184,7 @@ def train_language_model(s, args, options, ckpt, out, error):
         trainer.fit(windows, epochs=epochs)
     train_time = time.perf_counter() - t_start
     val_loss = evaluate_lm(model, val_ids)
-    chars = trainer.step * s["batch_size"] * s["seq_len"]
+    chars = sum(windows.window(k)[1].size for k in range(trainer.step))  # a pass's last window is shorter
     results = {
         "steps": trainer.step,
         "train_characters": chars,
