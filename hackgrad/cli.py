@@ -4,6 +4,8 @@ import argparse
 import importlib
 import sys
 
+from hackgrad.util import at_least  # noqa: F401  (re-exported: subcommands once imported it from here)
+
 # subcommand -> (module defining add_arguments(parser) and run(args), help). Modules import heavy
 # dependencies inside run(), so `hackgrad --help` stays fast.
 SUBCOMMANDS = {
@@ -14,21 +16,6 @@ SUBCOMMANDS = {
     "search": ("hackgrad.search.command", "Random hyperparameter search with k-fold cross-validation"),
     "playground": ("hackgrad.playground.command", "A 2-D classification playground in the browser"),
 }
-
-
-def at_least(convert, low, expected):
-    """An argparse type: `convert` the text and refuse values below `low`, naming what was expected."""
-
-    def parse(text):
-        try:
-            value = convert(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
-        if not value >= low:  # `not >=` also refuses NaN
-            raise argparse.ArgumentTypeError(f"expected {expected}, got {text}")
-        return value
-
-    return parse
 
 
 def build_parser():

@@ -13,8 +13,8 @@ level, so `hackgrad --help` stays fast; NumPy and the library load inside `run`.
 import argparse
 import sys
 
-from hackgrad.cli import at_least
 from hackgrad.train import lm_command
+from hackgrad.util import at_least
 
 DATASETS = (
     "mnist", "digits", "iris", "wine", "breast_cancer", "diabetes",
@@ -622,7 +622,7 @@ def _describe(model):
 def _write_json(path, obj):
     import json
 
-    from hackgrad.train.checkpoint import atomic_write
+    from hackgrad.io import atomic_write
 
     with atomic_write(path) as f:
         f.write((json.dumps(obj, indent=2) + "\n").encode("utf-8"))

@@ -19,7 +19,7 @@ import argparse
 import math
 import sys
 
-from hackgrad.cli import at_least
+from hackgrad.util import at_least
 
 LM_MODELS = ("lstm", "gru", "rnn")
 VAL_CHARS = 100_000  # validation characters read after every --eval-every windows (all of them at the end)
