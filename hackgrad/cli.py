@@ -13,8 +13,10 @@ SUBCOMMANDS = {
     "train": ("hackgrad.train.command", "Train a model on a dataset; checkpoint, resume, plots"),
     "sample": ("hackgrad.train.lm_command", "Text written by a character-level language model (a run folder)"),
     "doctor": ("hackgrad.train.doctor", "Run the debugging checks on a training run (diagnose what went wrong)"),
+    "summary": ("hackgrad.train.summary_command", "A model's layers: output shapes, parameters, multiply-adds"),
     "search": ("hackgrad.search.command", "Random hyperparameter search with k-fold cross-validation"),
     "playground": ("hackgrad.playground.command", "A 2-D classification playground in the browser"),
+    "circuit": ("hackgrad.playground.circuit_command", "An interactive circuit: tug on its output, see the gradients"),
 }
 
 
