@@ -169,6 +169,8 @@ def check_settings(settings, where):
         key = action.dest
         if key in RESUMABLE or key == "help":
             continue
+        if key not in checked and checked.get("data") == "shakespeare":
+            checked[key] = None  # a language-model run keeps only the flags it reads (lm_command.LM_FLAGS)
         if key not in checked:
             raise ValueError(f"{where}: the saved settings lack {key!r}; this is not a run `hackgrad train` saved")
         value = checked[key]
@@ -190,6 +192,8 @@ def check_settings(settings, where):
             except (argparse.ArgumentTypeError, ValueError) as err:
                 raise ValueError(f"{where}: saved setting {key}={value!r}: {err}") from None
     for key in ("epochs", "lr", "batch_size"):
+        if key == "epochs" and checked.get("data") == "shakespeare" and checked.get(key) is None:
+            continue  # a language model may train for --minutes alone
         if not isinstance(checked.get(key), (int, float)) or isinstance(checked.get(key), bool):
             raise ValueError(f"{where}: saved setting {key}={checked.get(key)!r} is not a number")
     return checked
