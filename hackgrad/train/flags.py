@@ -153,7 +153,7 @@ def add_arguments(parser):
 
 
 # settings that runs saved before the flag existed do not hold, with the value that reproduces those runs
-ADDED_LATER = {"shift": 0}
+ADDED_LATER = {"shift": 0, "seq_len": None, "layers": None, "embed_dim": None, "eval_every": None}  # LM flags: unused
 
 
 def check_settings(settings, where):
