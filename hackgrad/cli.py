@@ -11,6 +11,7 @@ from hackgrad.util import at_least  # noqa: F401  (re-exported: subcommands once
 SUBCOMMANDS = {
     "tour": ("hackgrad.circuit.tour", "The guide's chapters 1-2, run and drawn (what `make demo` shows)"),
     "train": ("hackgrad.train.command", "Train a model on a dataset; checkpoint, resume, plots"),
+    "sample": ("hackgrad.train.lm_command", "Text written by a character-level language model (a run folder)"),
     "doctor": ("hackgrad.train.doctor", "Run the debugging checks on a training run (diagnose what went wrong)"),
     "summary": ("hackgrad.train.summary_command", "A model's layers: output shapes, parameters, multiply-adds"),
     "search": ("hackgrad.search.command", "Random hyperparameter search with k-fold cross-validation"),

@@ -105,6 +105,10 @@ def _run(args, error):
                 "with --overwrite, or choose another --out"
             )
     check_writable_dir(out, "--out")  # before any work: a bad folder is found now, not after training
+    if s.get("data") == "shakespeare":
+        from hackgrad.train import lm_command
+
+        return lm_command.train_language_model(s, args, options, ckpt, out, error)
     verbose = options["verbose"]
     if verbose is None:
         verbose = 2 if sys.stdout.isatty() else 1

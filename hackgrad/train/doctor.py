@@ -73,6 +73,8 @@ def _run(args):
     else:
         s = recipe.resolve_settings(vars(_setup_flags(args)))
         args.fresh = True
+    if s.get("data") == "shakespeare":
+        raise ValueError("doctor checks classifiers and regressors; a language model (--data shakespeare) is not one")
     prep = recipe.prepare_data(s)
     X, y = prep.splits["train"]
     recipe.check_memory(s, X.shape[1], prep.n_outputs())

@@ -17,7 +17,7 @@ from hackgrad.train.recipe import (
 from hackgrad.util import at_least
 
 # flags that may change when a run is resumed; every other flag must match the checkpoint's
-RESUMABLE = ("epochs", "out", "resume", "plots", "verbose", "checkpoint_every", "overwrite")
+RESUMABLE = ("epochs", "minutes", "out", "resume", "plots", "verbose", "checkpoint_every", "overwrite")
 
 
 def _hidden(text):
@@ -146,11 +146,14 @@ def add_arguments(parser):
         "--no-plots", dest="plots", action="store_const", const=False, help="skip the PNG plots"
     )
     run_.add_argument("--quiet", dest="verbose", action="store_const", const=0, help="print only the results")
+    from hackgrad.train import lm_command
+
+    lm_command.add_train_arguments(parser)
     return parser
 
 
 # settings that runs saved before the flag existed do not hold, with the value that reproduces those runs
-ADDED_LATER = {"shift": 0}
+ADDED_LATER = {"shift": 0, "seq_len": None, "layers": None, "embed_dim": None, "eval_every": None}  # LM flags: unused
 
 
 def check_settings(settings, where):
@@ -166,6 +169,8 @@ def check_settings(settings, where):
         key = action.dest
         if key in RESUMABLE or key == "help":
             continue
+        if key not in checked and checked.get("data") == "shakespeare":
+            checked[key] = None  # a language-model run keeps only the flags it reads (lm_command.LM_FLAGS)
         if key not in checked:
             raise ValueError(f"{where}: the saved settings lack {key!r}; this is not a run `hackgrad train` saved")
         value = checked[key]
@@ -187,6 +192,8 @@ def check_settings(settings, where):
             except (argparse.ArgumentTypeError, ValueError) as err:
                 raise ValueError(f"{where}: saved setting {key}={value!r}: {err}") from None
     for key in ("epochs", "lr", "batch_size"):
+        if key == "epochs" and checked.get("data") == "shakespeare" and checked.get(key) is None:
+            continue  # a language model may train for --minutes alone
         if not isinstance(checked.get(key), (int, float)) or isinstance(checked.get(key), bool):
             raise ValueError(f"{where}: saved setting {key}={checked.get(key)!r} is not a number")
     return checked

@@ -26,9 +26,9 @@ __all__ = [
 ]
 
 DATASETS = ("mnist", "digits", "iris", "wine", "breast_cancer", "diabetes", "moons", "spiral", "circles", "xor",
-            "blobs", "plane")
+            "blobs", "plane", "shakespeare")
 TOY = ("moons", "spiral", "circles", "xor", "blobs", "plane")
-MODELS = ("mlp", "linear", "softmax", "svm", "cnn", "lenet5")
+MODELS = ("mlp", "linear", "softmax", "svm", "cnn", "lenet5", "lstm", "gru", "rnn")  # the last three: shakespeare
 CONV_MODELS = ("cnn", "lenet5")  # hackgrad/models/cnn.py; they read 1x28x28 images
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
 LOSSES = ("cross_entropy", "multiclass_svm", "crammer_singer", "multi_margin", "mse", "l1", "huber")
@@ -98,6 +98,11 @@ def resolve_settings(given):
             "say what to train on: --data {" + ",".join(DATASETS) + "} or --csv PATH --target COLUMN "
             "(or --resume DIR)"
         )
+    from hackgrad.train import lm_command
+
+    if given.get("data") == "shakespeare":
+        return lm_command.lm_settings(given, _raise)
+    lm_command.check_not_lm(given, _raise)
     name = given.get("data", "csv")
     s = dict(GENERIC)
     s.update(
@@ -365,3 +370,7 @@ def closed_form(scheduler):
     from hackgrad.optim import lr_scheduler as L
 
     return scheduler is not None and not isinstance(scheduler, L.ReduceLROnPlateau)
+
+
+def _raise(message):
+    raise ValueError(message)

@@ -179,7 +179,8 @@ class Trainer:
         self.steps_per_epoch = None
         self.stop_training = False
         self.stopped = False
-        self._metric_fns = None
+        # no metrics asked for: known now, so the first epoch does not keep every output for nothing
+        self._metric_fns = [] if isinstance(metrics, (list, tuple)) and not metrics else None
         self._dtype = model_dtype(model)
 
     # --- messages ---
