@@ -11,6 +11,8 @@ SUBCOMMANDS = {
     "train": ("hackgrad.train.command", "Train a model on a dataset; checkpoint, resume, plots"),
     "search": ("hackgrad.search.command", "Random hyperparameter search with k-fold cross-validation"),
     "playground": ("hackgrad.playground.command", "A 2-D classification playground in the browser"),
+    "word2vec": ("hackgrad.models.word2vec_command", "Word vectors on Shakespeare: neighbours and a t-SNE picture"),
+    "tsne": ("hackgrad.models.tsne_command", "A t-SNE picture of the digits or MNIST, coloured by class"),
 }
 
 
