@@ -13,8 +13,8 @@ from hackgrad.cli import at_least
 
 def add_arguments(p):
     p.add_argument("--data", choices=("digits", "mnist"), default="digits", help="data set (default: digits)")
-    p.add_argument("--n", type=at_least(int, 2, "an integer >= 2"), default=10_000,
-                   help="MNIST: how many training digits (default: 10000)")
+    p.add_argument("--n", type=at_least(int, 2, "an integer >= 2"), default=None,
+                   help="embed the first N samples (default: all 1797 digits; 10000 MNIST training digits)")
     p.add_argument("--perplexity", type=at_least(float, 1.0, "a number >= 1"), default=30.0)
     p.add_argument("--max-iter", type=at_least(int, 250, "an integer >= 250"), default=1000)
     p.add_argument("--pca", type=at_least(int, 0, "an integer >= 0"), default=50,
@@ -73,9 +73,11 @@ def run(args):
         X, y = load_digits()
     else:
         mnist = load_mnist()
-        if args.n > len(mnist.train.X):
-            raise SystemExit(f"hackgrad tsne: --n {args.n} exceeds the {len(mnist.train.X)} MNIST training digits")
-        X, y = mnist.train.X[: args.n].reshape(args.n, -1), mnist.train.y[: args.n]
+        X, y = mnist.train.X, mnist.train.y
+    n = args.n or (len(X) if args.data == "digits" else 10_000)
+    if n > len(X):
+        raise SystemExit(f"hackgrad tsne: --n {n} exceeds the {len(X)} samples of {args.data}")
+    X, y = X[:n].reshape(n, -1), y[:n]
     X = np.asarray(X, dtype=np.float64)
     if args.pca and X.shape[1] > args.pca:
         X = pca(X, args.pca)
