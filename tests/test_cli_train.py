@@ -175,7 +175,8 @@ def test_csv_classification_and_regression(tmp_path, capsys):
         == 0
     )
     line = capsys.readouterr().out.strip()
-    assert line.startswith("test mse ") and float(line.split("r2 ")[1].split()[0]) > 0.95
+    assert line.startswith("test R2 ") and float(line.split()[2].rstrip(",")) > 0.95
+    assert (tmp_path / "r" / "predicted_vs_true.png").exists()
     assert (tmp_path / "r" / "history.png").exists()
 
 

@@ -14,25 +14,12 @@ import numbers
 
 import numpy as np
 
+from hackgrad.util import make_rng
+
 __all__ = [
     "make_rng", "calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "xavier_uniform_",
     "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_",
 ]
-
-
-def make_rng(rng=None, seed=None):
-    """A `numpy.random.Generator` from `rng` (a Generator or int seed) or `seed`; fresh entropy if neither."""
-    if rng is not None and seed is not None:
-        raise ValueError("pass either rng or seed, not both")
-    if rng is None:
-        rng = seed
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None:
-        return np.random.default_rng()
-    if isinstance(rng, bool) or not isinstance(rng, numbers.Integral) or rng < 0:
-        raise TypeError(f"rng/seed must be a numpy.random.Generator or an integer >= 0, got {rng!r}")
-    return np.random.default_rng(int(rng))
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -86,14 +73,14 @@ def uniform_(t, a=0.0, b=1.0, *, rng=None, seed=None):
     """Fill with draws from U(a, b)."""
     if not a <= b:
         raise ValueError(f"uniform_: need a <= b, got a={a}, b={b}")
-    return _fill(t, make_rng(rng, seed).uniform(a, b, _array(t).shape))
+    return _fill(t, make_rng(seed, rng).uniform(a, b, _array(t).shape))
 
 
 def normal_(t, mean=0.0, std=1.0, *, rng=None, seed=None):
     """Fill with draws from N(mean, std**2)."""
     if std < 0:
         raise ValueError(f"normal_: std must be >= 0, got {std}")
-    return _fill(t, make_rng(rng, seed).normal(mean, std, _array(t).shape))
+    return _fill(t, make_rng(seed, rng).normal(mean, std, _array(t).shape))
 
 
 def constant_(t, val):
@@ -145,7 +132,7 @@ def orthogonal_(t, gain=1.0, *, rng=None, seed=None):
     if arr.ndim < 2:
         raise ValueError(f"orthogonal_: need at least 2 dimensions, got shape {arr.shape}")
     rows, cols = arr.shape[0], arr.size // arr.shape[0]
-    flat = make_rng(rng, seed).normal(size=(max(rows, cols), min(rows, cols)))
+    flat = make_rng(seed, rng).normal(size=(max(rows, cols), min(rows, cols)))
     q, r = np.linalg.qr(flat)
     q *= np.sign(np.diag(r))  # makes the draw uniform over orthogonal matrices (Mezzadri, 2007)
     if rows < cols:

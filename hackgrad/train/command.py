@@ -13,10 +13,13 @@ level, so `hackgrad --help` stays fast; NumPy and the library load inside `run`.
 import argparse
 import sys
 
-from hackgrad.cli import at_least
+from hackgrad.util import at_least
 
-DATASETS = ("mnist", "digits", "iris", "wine", "breast_cancer", "moons", "spiral", "circles", "xor", "blobs")
-TOY = ("moons", "spiral", "circles", "xor", "blobs")
+DATASETS = (
+    "mnist", "digits", "iris", "wine", "breast_cancer", "diabetes",
+    "moons", "spiral", "circles", "xor", "blobs", "plane",
+)  # fmt: skip
+TOY = ("moons", "spiral", "circles", "xor", "blobs", "plane")
 MODELS = ("mlp", "linear", "softmax", "svm")
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
 LOSSES = ("cross_entropy", "multiclass_svm", "crammer_singer", "multi_margin", "mse", "l1", "huber")
@@ -55,6 +58,10 @@ PRESETS = {
         "standardize": "global",
     },
     "digits": {"hidden": "128,64", "epochs": 20, "standardize": "global"},
+    # diabetes: 442 noisy, nearly linear samples. Standardised targets are what matter (unscaled, the default
+    # net ended at test R2 -3.6); a small net that keeps its best-validation weights reaches 0.49-0.52 over
+    # seeds 0-2, with or without the small L2 pull (kept as the guide's "tiny change to the cost function").
+    "diabetes": {"hidden": "32", "lr": 1e-2, "weight_decay": 1e-2, "epochs": 60, "early_stopping": 15},
 }
 GENERIC = {
     "hidden": "64,64",
@@ -199,7 +206,6 @@ def _settings(args, parser_error):
         )
     name = given.get("data", "csv")
     s = dict(GENERIC)
-    s.update(PRESETS.get(name, {}))
     s.update(
         {
             "data": given.get("data"),
@@ -222,13 +228,14 @@ def _settings(args, parser_error):
             "grad_clip": None,
             "early_stopping": None,
             "seed": 0,
-            "lr": s.get("lr"),
+            "lr": None,
         }
     )
+    s.update(PRESETS.get(name, {}))
     for key in ("out", "plots", "verbose", "checkpoint_every", "resume"):
         given.pop(key, None)
     s.update(given)
-    if s["optimizer"] != PRESETS.get(name, {}).get("optimizer") and "lr" not in given:
+    if "optimizer" in given and given["optimizer"] != PRESETS.get(name, {}).get("optimizer") and "lr" not in given:
         s["lr"] = DEFAULT_LR[s["optimizer"]]
     if s["lr"] is None:
         s["lr"] = DEFAULT_LR[s["optimizer"]]
@@ -250,7 +257,12 @@ def _run_options(args):
 
 # --- data -------------------------------------------------------------------------------------------
 def _load_data(s):
-    """{"train": (X, y), "val": (X, y), "test": (X, y)} and the task, from the settings (deterministic)."""
+    """({"train": (X, y), "val": (X, y), "test": (X, y)}, task, target scale), from the settings (deterministic).
+
+    Regression targets are standardised with the training split's mean and std (the scale is returned as
+    `(mean, std)`, `None` for classification): a net's outputs start near 0 with unit spread, so unscaled
+    targets in the hundreds (diabetes) would spend the whole run on the output bias.
+    """
     import numpy as np
 
     from hackgrad import data as D
@@ -298,16 +310,21 @@ def _load_data(s):
     else:
         mean, std = 0.0, 1.0
     std = np.where(np.asarray(std) > 1e-8, std, 1.0)  # constant features stay as they are
+    y_scale = None
+    if task == "regression":
+        y_tr = np.asarray(splits["train"][1], dtype=np.float64).reshape(len(X_tr), -1)
+        y_std = y_tr.std(axis=0)
+        y_scale = (y_tr.mean(axis=0), np.where(y_std > 1e-12, y_std, 1.0))
     out = {}
     for key, (X, y) in splits.items():
         X = ((np.asarray(X, dtype=np.float64) - mean) / std).astype(np.float32)
         y = np.asarray(y)
         if task == "regression":
-            y = y.astype(np.float32).reshape(len(y), -1)
+            y = ((y.astype(np.float64).reshape(len(y), -1) - y_scale[0]) / y_scale[1]).astype(np.float32)
         else:
             y = y.astype(np.int64)
         out[key] = (X, y)
-    return out, task
+    return out, task, y_scale
 
 
 def _task(s, y):
@@ -500,7 +517,7 @@ def _run(args, error):
     say = print if verbose else (lambda *a, **k: None)
 
     t_start = time.perf_counter()
-    splits, task = _load_data(s)
+    splits, task, y_scale = _load_data(s)
     X_tr, y_tr = splits["train"]
     n_outputs = y_tr.shape[1] if task == "regression" else int(max(y.max() for _, y in splits.values()) + 1)
     model = _build(s, X_tr.shape[1], n_outputs, task)
@@ -543,6 +560,8 @@ def _run(args, error):
     train_time = time.perf_counter() - t_start
 
     test = trainer.evaluate(splits["test"], prefix="test_")
+    if task == "regression":
+        test = _regression_report(trainer.model, splits["test"], y_scale)
     results = {
         "epochs": trainer.epoch,
         "steps": trainer.step,
@@ -551,7 +570,7 @@ def _run(args, error):
         **test,
     }
     _write_json(out / "results.json", results)
-    plots = _plots(trainer, splits, task, out, say) if options["plots"] else []
+    plots = _plots(trainer, splits, task, out, say, y_scale) if options["plots"] else []
     say(f"wrote {out / CHECKPOINT_NAME}, {out / 'results.json'}" + "".join(f", {p}" for p in plots))
     # the result comes last, so `hackgrad train ... | tail -1` is the number a script wants
     if task == "classification":
@@ -561,10 +580,26 @@ def _run(args, error):
         )
     else:
         print(
-            f"test mse {test['test_mse']:.4g}, r2 {test['test_r2']:.4f} on {len(splits['test'][0])} samples "
-            f"after {_epochs(trainer.epoch)}, {train_time:.1f}s"
+            f"test R2 {test['test_r2']:.4f}, MSE {test['test_mse']:.4g}, MAE {test['test_mae']:.4g} "
+            f"on {len(splits['test'][0])} samples after {_epochs(trainer.epoch)}, {train_time:.1f}s"
         )
     return 0
+
+
+def _regression_report(model, test_split, y_scale):
+    """R2, MSE and MAE of the test predictions in the targets' own units (the model learns scaled targets)."""
+    from hackgrad.train.metrics import mean_absolute_error, mean_squared_error, r2_score
+    from hackgrad.train.trainer import predict
+
+    X, y = test_split
+    mean, std = y_scale
+    y_true = y.astype("float64") * std + mean
+    y_pred = predict(model, X).astype("float64").reshape(y.shape) * std + mean
+    return {
+        "test_r2": r2_score(y_true, y_pred),
+        "test_mse": mean_squared_error(y_true, y_pred),
+        "test_mae": mean_absolute_error(y_true, y_pred),
+    }
 
 
 def _epochs(n):
@@ -579,13 +614,13 @@ def _describe(model):
 def _write_json(path, obj):
     import json
 
-    from hackgrad.train.checkpoint import atomic_write
+    from hackgrad.io import atomic_write
 
     with atomic_write(path) as f:
         f.write((json.dumps(obj, indent=2) + "\n").encode("utf-8"))
 
 
-def _plots(trainer, splits, task, out, say):
+def _plots(trainer, splits, task, out, say, y_scale=None):
     from hackgrad.train import plots
     from hackgrad.train.metrics import predict_labels
     from hackgrad.train.trainer import predict
@@ -601,6 +636,11 @@ def _plots(trainer, splits, task, out, say):
                     y_test, pred, out / "confusion_matrix.png", title="confusion matrix (test)"
                 )
             )
+        if task == "regression":
+            mean, std = y_scale
+            y_true = y_test.astype("float64") * std + mean
+            y_pred = predict(trainer.model, X_test).astype("float64").reshape(y_test.shape) * std + mean
+            written.append(plots.plot_predicted_vs_true(y_true, y_pred, out / "predicted_vs_true.png"))
         if X_test.shape[1] == 2 and task == "classification":
             written.append(
                 plots.plot_decision_regions(trainer.model, *splits["train"], out / "decision_regions.png")

@@ -13,12 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
-from hackgrad.train.checkpoint import atomic_write
+from hackgrad.io import atomic_write
 
 __all__ = [
     "plot_history",
     "plot_decision_regions",
     "plot_confusion_matrix",
+    "plot_predicted_vs_true",
     "plot_activation_histograms",
     "plot_gradient_histograms",
 ]
@@ -153,6 +154,24 @@ def plot_confusion_matrix(y_true, y_pred, path, *, class_names=None, normalize=F
     return _save(fig, path)
 
 
+def plot_predicted_vs_true(y_true, y_pred, path, *, title=None):
+    """A regression's predictions against the truth: a perfect model puts every point on the diagonal."""
+    from hackgrad.train.metrics import r2_score
+
+    y_true = np.asarray(y_true, dtype=np.float64).reshape(len(y_true), -1)
+    y_pred = np.asarray(y_pred, dtype=np.float64).reshape(y_true.shape)
+    fig, (ax,) = _figure(1, width=5.0, height=5.0)
+    ax.scatter(y_true[:, 0], y_pred[:, 0], s=12, alpha=0.7, color="#2c7fb8", edgecolors="none")
+    lo = float(min(y_true[:, 0].min(), y_pred[:, 0].min()))
+    hi = float(max(y_true[:, 0].max(), y_pred[:, 0].max()))
+    ax.plot([lo, hi], [lo, hi], color="#888888", linewidth=1, linestyle="--", label="perfect")
+    ax.set_xlabel("true")
+    ax.set_ylabel("predicted")
+    ax.legend(loc="upper left", frameon=False)
+    ax.set_title(title or f"predicted vs true (test R2 {r2_score(y_true[:, 0], y_pred[:, 0]):.3f})")
+    return _save(fig, path)
+
+
 def _layer_outputs(model, X):
     from hackgrad.autograd import no_grad
     from hackgrad.train.diagnostics import _inputs, _Watch
@@ -192,12 +211,11 @@ def plot_activation_histograms(model, X, path, *, n_samples=512, seed=0):
 
 def plot_gradient_histograms(model, loss_fn, X, y, path, *, n_samples=512, seed=0):
     """One histogram per parameter of its gradient on a batch (on a copy: the model's grads are untouched)."""
-    from hackgrad.train.diagnostics import _inputs, _targets
+    from hackgrad.train.step import train_step
 
     X, y = np.asarray(X), np.asarray(y)
     idx = np.random.default_rng(seed).permutation(len(X))[:n_samples]
     model = copy.deepcopy(model).train()
-    model.zero_grad()
-    loss_fn(model(_inputs(X[idx], model)), _targets(y[idx], model)).backward()
+    train_step(model, loss_fn, None, X[idx], y[idx], check_finite=False)  # no optimizer: gradients only
     items = [(name, p.grad) for name, p in model.named_parameters() if p.grad is not None]
     return _histograms(items, path, "gradients per parameter", "gradient")

@@ -11,7 +11,9 @@ the backward loop is a handful of multiplies and one GEMM per step.
 
 Shapes: x (T, B, I), initial state (B, H), weights in PyTorch's layout and gate order (LSTM: i, f, g, o;
 GRU: r, z, n). `reverse=True` runs the sequence from the last step to the first (the backward direction of a
-bidirectional layer); outputs stay in time order either way.
+bidirectional layer); outputs stay in time order either way. Each op has several outputs: the whole sequence
+(T, B, H), the last hidden state h_n (B, H) and, for the LSTM, the last cell state c_n (B, H); backward gets
+one gradient for each (None for one the loss did not use).
 """
 
 import numpy as np
@@ -25,8 +27,24 @@ __all__ = ["LSTMLayer", "GRULayer", "RNNLayer"]
 class _RecurrentLayer(Function):
     """The parts every recurrent layer shares: time order, previous states, and the all-steps GEMMs."""
 
+    reverse = False  # hyperparameter: run from the last step to the first
+
     def _steps(self, T):
         return range(T - 1, -1, -1) if self.reverse else range(T)
+
+    def _last(self, T):
+        """The time index of the step processed last: h_n is the output there."""
+        return 0 if self.reverse else T - 1
+
+    def _dsequence(self, dseq, dh_n, T, B, H, dtype):
+        """The gradient of every step's output h_t, with h_n's gradient added to the last step's."""
+        if dseq is None:
+            dseq = np.zeros((T, B, H), dtype=dtype)
+        elif dh_n is not None:
+            dseq = np.array(dseq, dtype=dtype)  # a copy: the incoming gradient may be shared
+        if dh_n is not None:
+            dseq[self._last(T)] += dh_n
+        return dseq
 
     def _previous(self, seq, first):
         """The state before each step, in time order: seq (T, B, H) shifted one step, `first` at the start."""
@@ -72,10 +90,9 @@ class LSTMLayer(_RecurrentLayer):
     c_t = f c_{t-1} + i g;  h_t = o tanh(c_t)
 
     Inputs: x (T, B, I), h0 (B, H), c0 (B, H), weight_ih (4H, I), weight_hh (4H, H)[, bias_ih, bias_hh (4H,)].
-    Output: one array (T+1, B, H) holding h_t for every t, then c_n in the last row (an op has one output;
-    the module slices it). Local derivatives: dc_{t-1} = dc_t f, do = dh tanh(c), dc += dh o (1 - tanh(c)^2),
-    di = dc g, df = dc c_{t-1}, dg = dc i, then sigmoid' = s (1 - s) and tanh' = 1 - g^2 for the
-    pre-activations.
+    Outputs: h_t for every t (T, B, H), h_n (B, H), c_n (B, H).
+    Local derivatives: dc_{t-1} = dc_t f, do = dh tanh(c), dc += dh o (1 - tanh(c)^2), di = dc g,
+    df = dc c_{t-1}, dg = dc i, then sigmoid' = s (1 - s) and tanh' = 1 - g^2 for the pre-activations.
     """
 
     first_weight = 3
@@ -96,7 +113,7 @@ class LSTMLayer(_RecurrentLayer):
         if bias:
             gates += _regate(bias[0] + bias[1], _LSTM_ORDER, H) * scale[:, 0]
         whh_t = (self.w_hh * scale).T  # (H, 4H)
-        out = np.empty((T + 1, B, H), dtype=x.dtype)  # h_t for t < T, then c_n
+        out = np.empty((T, B, H), dtype=x.dtype)  # h_t for every t
         cs = np.empty((T, B, H), dtype=x.dtype)
         hw = np.empty((B, 4 * H), dtype=x.dtype)
         ig, tanh_c = np.empty((B, H), dtype=x.dtype), np.empty((B, H), dtype=x.dtype)
@@ -137,22 +154,23 @@ class LSTMLayer(_RecurrentLayer):
                     q = np.multiply(tanh_c, tanh_c, out=Q[t])
                     np.subtract(1, q, out=q)
                     q *= o  # dc += dh * Q
-        out[T] = c
         self.x, self.h0, self.f, self.out = x, h0, gates[..., 2 * H : 3 * H], out
         if keep:
             self.P, self.Q = P, Q
-        return out
+        return out, out[self._last(T)].copy(), np.array(c, copy=True)
 
-    def backward(self, dout):
+    def backward(self, dseq, dh_n, dc_n):
         T, B, _ = self.x.shape
         H = self.out.shape[-1]
         P, Q, f = self.P, self.Q, self.f
+        dout = self._dsequence(dseq, dh_n, T, B, H, P.dtype)
         P_ifg = P[..., H:].reshape(T, B, 3, H)
         dpre = np.empty_like(P)  # gradients of the pre-activations, internal gate order
         dpre_ifg = dpre[..., H:].reshape(T, B, 3, H)
         dh, dh_next, dQ = (np.empty((B, H), dtype=P.dtype) for _ in range(3))
         dh_next[...] = 0
-        dc = np.array(dout[T], dtype=P.dtype)  # d c_n, then carried back step by step
+        # d c_n, then carried back step by step
+        dc = np.zeros((B, H), dtype=P.dtype) if dc_n is None else np.array(dc_n, dtype=P.dtype)
         for t in reversed(self._steps(T)):
             np.add(dout[t], dh_next, out=dh)
             np.multiply(dh, P[t, :, :H], out=dpre[t, :, :H])
@@ -160,7 +178,7 @@ class LSTMLayer(_RecurrentLayer):
             np.multiply(dc[:, None, :], P_ifg[t], out=dpre_ifg[t])
             dc *= f[t]  # now d c_{t-1}
             np.matmul(dpre[t], self.w_hh, out=dh_next)  # d h_{t-1}
-        h_prev = self._previous(self.out[:T], self.h0)
+        h_prev = self._previous(self.out, self.h0)
         dx, dW_ih, dW_hh, db_ih, db_hh = self._all_steps_grads(dpre, dpre, self.x, h_prev, self.w_ih)
         grads = [dx, dh_next if self.needs_grad[1] else None, dc if self.needs_grad[2] else None]
         for d in (dW_ih, dW_hh, db_ih, db_hh)[: 4 if self.has_bias else 2]:
@@ -175,7 +193,7 @@ class GRULayer(_RecurrentLayer):
     (PyTorch's formula: r gates the hidden projection, bias included)
 
     Inputs: x (T, B, I), h0 (B, H), weight_ih (3H, I), weight_hh (3H, H)[, bias_ih, bias_hh (3H,)].
-    Output: h_t for every t, (T, B, H). Local derivatives: dn = dh (1 - z), dz = dh (h_{t-1} - n),
+    Outputs: h_t for every t (T, B, H) and h_n (B, H). Local derivatives: dn = dh (1 - z), dz = dh (h_{t-1} - n),
     dh_{t-1} = dh z + (hidden-side pre-activation grads) @ W_hh, dr = dn_pre (h W_hn.T + b_hn).
     """
 
@@ -219,12 +237,13 @@ class GRULayer(_RecurrentLayer):
                 h_new += n
                 h = h_new
         self.x, self.h0, self.w_ih, self.w_hh, self.acts, self.hn, self.out = x, h0, w_ih, w_hh, pre, hn, out
-        return out
+        return out, out[self._last(T)].copy()
 
-    def backward(self, dout):
+    def backward(self, dseq, dh_n):
         T, B, _ = self.x.shape
         H = self.hn.shape[-1]
         a = self.acts
+        dout = self._dsequence(dseq, dh_n, T, B, H, a.dtype)
         r, z, n = a[..., :H], a[..., H : 2 * H], a[..., 2 * H :]
         h_prev = self._previous(self.out, self.h0)
         # d(pre-activation) = dh * P for all three hidden-side gates: n's local factor is (1 - z)(1 - n^2),
@@ -256,10 +275,11 @@ class RNNLayer(_RecurrentLayer):
     """h_t = act(x_t W_ih.T + b_ih + h_{t-1} W_hh.T + b_hh);  dh/dpre = 1 - h^2 (tanh) or 1 where h > 0 (relu)
 
     Inputs: x (T, B, I), h0 (B, H), weight_ih (H, I), weight_hh (H, H)[, bias_ih, bias_hh (H,)].
-    Hyperparameter `nonlinearity` ('tanh' or 'relu'). Output: h_t for every t, (T, B, H).
+    Hyperparameter `nonlinearity` ('tanh' or 'relu'). Outputs: h_t for every t (T, B, H) and h_n (B, H).
     """
 
     first_weight = 2
+    nonlinearity = "tanh"
 
     def forward(self, x, h0, w_ih, w_hh, *bias):
         T, B, I = x.shape
@@ -280,10 +300,11 @@ class RNNLayer(_RecurrentLayer):
             else:
                 np.tanh(h, out=h)
         self.x, self.h0, self.w_ih, self.w_hh, self.out = x, h0, w_ih, w_hh, out
-        return out
+        return out, out[self._last(T)].copy()
 
-    def backward(self, dout):
+    def backward(self, dseq, dh_n):
         out = self.out
+        dout = self._dsequence(dseq, dh_n, *out.shape, out.dtype)
         P = (out > 0).astype(out.dtype) if self.nonlinearity == "relu" else 1 - out * out
         dpre = np.empty_like(out)
         dh, dh_next = np.empty_like(out[0]), np.zeros_like(out[0])
