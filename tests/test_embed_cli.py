@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hackgrad.cli import main
-from hackgrad.estimators.io import load_arrays
+from hackgrad.io import read_container
 from hackgrad.models.word2vec import Word2Vec
 
 
@@ -27,7 +27,7 @@ def test_tsne_command(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     assert main(["tsne", "--data", "digits", "--n", "150", "--perplexity", "10", "--max-iter", "250",
                  "--out", str(tmp_path)]) == 0
-    meta, arrays = load_arrays(tmp_path / "embedding.npz", expect_kind="tsne-embedding")
+    meta, arrays = read_container(tmp_path / "embedding.npz", "tsne-embedding")
     assert arrays["embedding"].shape == (150, 2) and np.isfinite(arrays["embedding"]).all()
     assert meta["n_samples"] == 150 and meta["kl_divergence"] > 0
     assert (tmp_path / "tsne_digits.png").read_bytes()[:4] == b"\x89PNG"

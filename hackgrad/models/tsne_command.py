@@ -65,9 +65,8 @@ def run(args):
     import numpy as np
 
     from hackgrad.data import load_digits, load_mnist
-    from hackgrad.estimators import io
+    from hackgrad.io import atomic_write, write_container
     from hackgrad.models.tsne import TSNE
-    from hackgrad.train.checkpoint import atomic_write
 
     if args.data == "digits":
         X, y = load_digits()
@@ -87,8 +86,8 @@ def run(args):
     seconds = time.perf_counter() - t0
     results = {"data": args.data, "n_samples": len(X), "n_features": X.shape[1], "seconds": round(seconds, 2),
                "kl_divergence": round(model.kl_divergence_, 4), "n_iter": model.n_iter_}
-    io.save_arrays(out / "embedding.npz", {"kind": "tsne-embedding", **results},
-                   {"embedding": model.embedding_, "labels": np.asarray(y)})
+    write_container(out / "embedding.npz", "tsne-embedding", results,
+                    {"embedding": model.embedding_, "labels": np.asarray(y)})
     picture = plot_embedding(model.embedding_, out / f"tsne_{args.data}.png", labels=y,
                              title=f"t-SNE of {len(X)} {args.data} digits (KL {model.kl_divergence_:.3f})")
     with atomic_write(out / "results.json", "w") as f:

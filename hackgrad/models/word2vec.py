@@ -29,6 +29,7 @@ import scipy.sparse
 import scipy.special
 import scipy.stats
 
+from hackgrad.io import read_container, write_container
 from hackgrad.nn import functional as F
 
 __all__ = ["Word2Vec", "sgns_loss", "sgns_gradients", "cbow_loss", "cbow_gradients", "scatter_add"]
@@ -420,21 +421,17 @@ class Word2Vec:
 
     def save(self, path):
         """Write the trained vectors, vocabulary and hyperparameters to one checksummed `.npz` (no pickle)."""
-        from hackgrad.estimators import io
-
         self._check_fitted()
-        meta = {"kind": "word2vec", "params": self.get_params(), "loss_curve": [float(v) for v in self.loss_curve_],
+        meta = {"params": self.get_params(), "loss_curve": [float(v) for v in self.loss_curve_],
                 "n_words": self.n_words_}
         arrays = {"wv": self.wv_, "syn1neg": self.syn1neg_, "words": np.array(self.index_to_key_, dtype=str),
                   "counts": self.counts_}
-        return io.save_arrays(path, meta, arrays)
+        return write_container(path, "word2vec", meta, arrays)
 
     @classmethod
     def load(cls, path):
-        """Read a model written by `save`; a damaged file raises ModelFileError."""
-        from hackgrad.estimators import io
-
-        meta, arrays = io.load_arrays(path, expect_kind="word2vec")
+        """Read a model written by `save`; a damaged or foreign file raises ContainerError (a ValueError)."""
+        meta, arrays = read_container(path, "word2vec", what="word2vec model")
         model = cls(**meta["params"])
         model.index_to_key_ = [str(w) for w in arrays["words"]]
         model.key_to_index_ = {w: i for i, w in enumerate(model.index_to_key_)}

@@ -38,10 +38,10 @@ def run(args):
     import numpy as np
 
     from hackgrad.data import shakespeare_sentences
+    from hackgrad.io import atomic_write
     from hackgrad.models.tsne import TSNE
     from hackgrad.models.tsne_command import plot_embedding
     from hackgrad.models.word2vec import Word2Vec
-    from hackgrad.train.checkpoint import atomic_write
 
     out = Path(args.out)
     sentences = shakespeare_sentences()[: args.limit]
