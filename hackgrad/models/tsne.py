@@ -298,6 +298,8 @@ class TSNE:
         update = np.zeros_like(Y)
         gains = np.ones_like(Y)
         for it in range(self.max_iter):
+            if it == _EXPLORATION_ITER:  # a fresh start for the second phase, as scikit-learn's optimizer makes
+                update, gains = np.zeros_like(Y), np.ones_like(Y)
             exploring = it < _EXPLORATION_ITER
             exaggeration = self.early_exaggeration if exploring else 1.0
             momentum = 0.5 if exploring else 0.8
