@@ -20,7 +20,7 @@ setup: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/hackgrad tour --out runs/tour
-	$(BIN)/hackgrad train --data mnist --model mlp --epochs 3 --out runs/mnist
+	$(BIN)/hackgrad train --data mnist --model mlp --epochs 3 --out runs/mnist --overwrite
 
 test: $(STAMP)
 	# one BLAS thread per test worker: two workers on two cores, no oversubscription

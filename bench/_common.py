@@ -30,14 +30,33 @@ def torch_or_none(threads=THREADS):
     return torch
 
 
-def alternate(runs, rounds):
-    """Run each (name, fn) in turn `rounds` times; fn() returns work units done. Returns {name: [rate, ...]}."""
+def sgd_rounds(model, opt, loss_fn, batches):
+    """A round of training: for each (xb, yb) in batches(), loss_fn(model(xb), yb), backward, step.
+    Returns the function timing calls, which returns the number of samples it trained on."""
+
+    def run():
+        n = 0
+        for xb, yb in batches():
+            loss = loss_fn(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            n += len(xb)
+        return n
+
+    return run
+
+
+def alternate(runs, rounds, clock=time.perf_counter):
+    """Run each (name, fn) in turn `rounds` times; fn() returns work units done. Returns {name: [rate, ...]}.
+
+    `clock` is wall time by default; `time.process_time` gives work per CPU-second of this process."""
     rates = {name: [] for name, _ in runs}
     for _ in range(rounds):
         for name, fn in runs:
-            t0 = time.perf_counter()
+            t0 = clock()
             work = fn()
-            rates[name].append(work / (time.perf_counter() - t0))
+            rates[name].append(work / (clock() - t0))
     return rates
 
 

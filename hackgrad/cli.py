@@ -12,8 +12,10 @@ SUBCOMMANDS = {
     "tour": ("hackgrad.circuit.tour", "The guide's chapters 1-2, run and drawn (what `make demo` shows)"),
     "train": ("hackgrad.train.command", "Train a model on a dataset; checkpoint, resume, plots"),
     "doctor": ("hackgrad.train.doctor", "Run the debugging checks on a training run (diagnose what went wrong)"),
+    "summary": ("hackgrad.train.summary_command", "A model's layers: output shapes, parameters, multiply-adds"),
     "search": ("hackgrad.search.command", "Random hyperparameter search with k-fold cross-validation"),
     "playground": ("hackgrad.playground.command", "A 2-D classification playground in the browser"),
+    "circuit": ("hackgrad.playground.circuit_command", "An interactive circuit: tug on its output, see the gradients"),
     "word2vec": ("hackgrad.models.word2vec_command", "Word vectors on Shakespeare: neighbours and a t-SNE picture"),
     "tsne": ("hackgrad.models.tsne_command", "A t-SNE picture of the digits or MNIST, coloured by class"),
 }

@@ -7,13 +7,36 @@ time (NumPy inside `make_rng`), so the scalar engine and `hackgrad --help` stay 
 import importlib
 import math
 import numbers
+import os
 import sys
 
-__all__ = ["make_rng", "lazy_exports", "check_int", "check_number", "at_least"]
+__all__ = [
+    "make_rng", "default_generator", "manual_seed", "lazy_exports", "check_int", "check_number", "at_least",
+    "available_memory", "check_fits",
+]
+
+_default = {"rng": None}  # the generator of draws given neither seed nor rng (PyTorch's global generator)
+
+
+def default_generator():
+    """The generator `make_rng()` gives without seed or rng: fresh OS entropy until `manual_seed` sets it."""
+    if _default["rng"] is None:
+        import numpy as np
+
+        _default["rng"] = np.random.default_rng()
+    return _default["rng"]
+
+
+def manual_seed(seed):
+    """Reset the default generator to `seed` (PyTorch's `torch.manual_seed`): every later draw without its
+    own seed/rng (layer initialisation, dropout masks, `randn`, shuffles) repeats from here."""
+    _default["rng"] = make_rng(seed=seed)
+    return _default["rng"]
 
 
 def make_rng(seed=None, rng=None):
-    """A `numpy.random.Generator` from `seed` (an int >= 0) or `rng` (a Generator); fresh entropy if neither.
+    """A `numpy.random.Generator` from `seed` (an int >= 0) or `rng` (a Generator); the default generator
+    if neither (fresh entropy, unless `manual_seed` set it).
 
     Every function that draws takes `seed`/`rng` and calls this once, so a run is repeatable from one seed.
     An int given as `rng` is taken as a seed; giving both is ambiguous and an error.
@@ -26,7 +49,7 @@ def make_rng(seed=None, rng=None):
     if isinstance(value, np.random.Generator):
         return value
     if value is None:
-        return np.random.default_rng()
+        return default_generator()
     name = "rng" if rng is not None else "seed"
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be a numpy.random.Generator or an integer >= 0, got {value!r}")
@@ -103,6 +126,49 @@ def at_least(convert, low, expected):
             raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
         if not value >= low:  # `not >=` also refuses NaN
             raise argparse.ArgumentTypeError(f"expected {expected}, got {text}")
+        if value == math.inf:
+            raise argparse.ArgumentTypeError(f"expected a finite number, got {text}")
         return value
 
     return parse
+
+
+# --- memory: refuse what cannot fit before allocating it ----------------------------------------------------
+class NotEnoughMemoryError(MemoryError, ValueError):
+    """A size (from a flag, a file, a call) whose estimated memory exceeds what this machine has free."""
+
+
+def available_memory():
+    """Bytes the OS could give this process now (Linux's MemAvailable; physical memory elsewhere), or None."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - no sysconf (Windows)
+        return None
+
+
+def format_bytes(n):
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+
+
+def check_fits(nbytes, what, hint=""):
+    """Raise NotEnoughMemoryError naming `what`, the estimate and what is free, if `nbytes` cannot fit.
+
+    Linux hands out memory lazily, so a too-large array often "succeeds" and the process is killed later;
+    asking first turns that into an error that says what to change.
+    """
+    free = available_memory()
+    if free is not None and nbytes > free:
+        raise NotEnoughMemoryError(
+            f"{what} needs about {format_bytes(nbytes)} of memory, but only {format_bytes(free)} is free"
+            + (f"; {hint}" if hint else "")
+        )

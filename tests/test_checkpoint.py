@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from hackgrad import nn, optim
+from hackgrad.models.mlp import expand_spec
 from hackgrad.nn import functional as F
 from hackgrad.train import (
     Checkpoint,
@@ -28,7 +29,6 @@ from hackgrad.train.checkpoint import (
     read_checkpoint,
     write_checkpoint,
 )
-from hackgrad.train.model_spec import expand_spec
 
 
 def test_nested_state_round_trip_keeps_types():
@@ -260,8 +260,8 @@ def test_bad_specs_name_the_problem():
         build_model(mlp_spec(2, [3], 2, activation="swish"))
     with pytest.raises(ValueError, match="unknown type 'Dense'; expected one of .*Linear"):
         build_model({"type": "sequential", "layers": [{"type": "Dense"}]})
-    with pytest.raises(ValueError, match="unknown model spec type 'cnn'"):
-        build_model({"type": "cnn"})
+    with pytest.raises(ValueError, match="unknown model spec type 'resnet'; expected one of .*cnn"):
+        build_model({"type": "resnet"})
     with pytest.raises(ValueError, match=r"cannot build layers\[0\]"):
         build_model({"type": "sequential", "layers": [{"type": "Linear", "in_features": 2}]})
     with pytest.raises(TypeError):

@@ -30,13 +30,15 @@ from hackgrad.train import EarlyStopping, LambdaCallback, build_model, fit, mlp_
 
 out, epochs, resume, pause, weights = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", float(sys.argv[4]), \
     sys.argv[5]
-if os.environ.get("HANG_IN_SECOND_SAVE"):
-    # the first save fsyncs the file and its folder; the second save's file fsync hangs: the temporary file is
-    # written, the old checkpoint not yet replaced -- the moment a crash is most dangerous
+hang_at = int(os.environ.get("HANG_AT_FSYNC", "3" if os.environ.get("HANG_IN_SECOND_SAVE") else "0"))
+if hang_at:
+    # each save fsyncs its temporary file, then its folder. HANG_IN_SECOND_SAVE hangs in the second save's file
+    # fsync: the temporary file is written, the old checkpoint not yet replaced -- the moment a crash is most
+    # dangerous. HANG_AT_FSYNC=n hangs at the n-th fsync (odd: a file, even: the folder after the rename).
     real_fsync, calls = os.fsync, [0]
     def fsync(fd):
         calls[0] += 1
-        if calls[0] == 3:
+        if calls[0] == hang_at:
             open(os.path.join(out, "hanging"), "w").close()
             time.sleep(600)
         real_fsync(fd)
@@ -161,3 +163,30 @@ def test_sigkill_in_the_middle_of_a_save_leaves_the_previous_checkpoint(setup):
         _cmd(script, out, True, 0, resumed), env=_env(), check=True, timeout=300, capture_output=True
     )
     _assert_same(straight, _weights(resumed))
+
+
+def test_killed_during_saves_again_and_again_every_resume_works_and_no_temporary_is_left(setup):
+    """Kill the run in the middle of a save (at a different moment each time), resume, kill again, ...;
+    every resume loads, the last one ends with the uninterrupted run's weights, and no .tmp file remains."""
+    tmp, script, straight = setup
+    out = tmp / "again"
+    resume, epochs_seen = False, []
+    for hang_at in (3, 2, 1, 4, 3, 1):  # mid-save with the temporary file written, or right after a rename
+        marker = out / "hanging"
+        if marker.exists():
+            marker.unlink()
+        proc = subprocess.Popen(
+            _cmd(script, out, resume, 0, tmp / "unused3.npz"),
+            env=_env(HANG_AT_FSYNC=str(hang_at)),
+            stderr=subprocess.PIPE,
+        )
+        _wait_for(marker.exists, proc)
+        _kill(proc)
+        if (out / "checkpoint.npz").exists():
+            epochs_seen.append(load_checkpoint(out).epoch)  # the last complete save, readable
+            resume = True
+    assert epochs_seen == sorted(epochs_seen) and epochs_seen[-1] < EPOCHS
+    resumed = tmp / "resumed3.npz"
+    subprocess.run(_cmd(script, out, resume, 0, resumed), env=_env(), check=True, timeout=300, capture_output=True)
+    _assert_same(straight, _weights(resumed))
+    assert [p for p in os.listdir(out) if p.endswith(".tmp")] == []

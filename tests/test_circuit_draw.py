@@ -96,3 +96,47 @@ def test_draw_a_neuron_a_leaf_and_refuses_big_or_wrong_input():
         u = u + 1.0
     with pytest.raises(ValueError, match="max_nodes=10"):
         draw(u, max_nodes=10)
+
+
+def test_slides_read_well_arrows_halos_roles_and_forks():
+    a, x = Unit(2.0, label="a"), Unit(3.0, label="x")
+    out = a * x + x * 1.5  # x forks into two gates; 1.5 is a constant
+    out.backward()
+    svg = draw(out, parameters=[a]).svg
+    root = ET.fromstring(svg.encode("utf-8"))
+    paths = [p for p in root.iter(f"{SVG}path") if p.get("marker-end")]
+    assert len(paths) == 7 and all(p.get("marker-end") == "url(#arrow)" for p in paths)  # 6 wires + the end
+    labels = [t for t in root.iter(f"{SVG}text") if t.get("paint-order") == "stroke"]
+    assert labels and all(t.get("stroke") == "white" for t in labels)  # a halo under every wire label
+    assert int(root.get("font-size")) >= 14
+    # each role its own look, and the legend names the roles drawn
+    assert {"parameter", "data", "constant"} <= set(texts(svg))
+    # the fork: each branch's gradient (a = 2 and 1.5) and their sum on x's stem
+    grads = texts(svg, GRAD_COLOR)
+    assert "sum 3.5" in grads and "2" in grads and "1.5" in grads
+
+
+def test_groups_put_each_part_of_a_large_circuit_in_its_own_band():
+    w = [Unit(0.5, label="w0"), Unit(-1.0, label="w1")]
+    parts = [w[0] * xi + w[1] for xi in (1.0, 2.0, 3.0)]
+    total = parts[0] + parts[1] + parts[2]
+    total.backward()
+    d = draw(total, parameters=w, groups={f"example {i}": p for i, p in enumerate(parts)})
+    assert [t for t in texts(d.svg) if t.startswith("example")] == ["example 0", "example 1", "example 2"]
+    band = {i: [n.y for n in d.nodes if n.group == i + 1] for i in range(3)}
+    assert max(band[0]) < min(band[1]) and max(band[1]) < min(band[2])  # bands do not interleave
+    shared = [n for n in d.nodes if n.group == 0]
+    assert sorted(n.text for n in shared) == ["w0", "w1"] and all(n.role == "parameter" for n in shared)
+    with pytest.raises(TypeError, match="groups must be a dict"):
+        draw(total, groups=[parts[0]])
+
+
+def test_saved_drawings_get_the_users_normal_permissions(tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        path = draw(guide_circuit()).save(tmp_path / "c.svg")
+    finally:
+        os.umask(old)
+    assert os.stat(path).st_mode & 0o777 == 0o644  # not mkstemp's owner-only 0600

@@ -140,3 +140,27 @@ def test_compare_strategies_prints_and_returns_rows():
     for word in ("random search", "numerical gradient", "analytic gradient",
                  "100 fwd", "3 fwd", "1 fwd + 1 bwd"):
         assert word in text
+
+
+def test_every_strategy_takes_a_function_written_with_unit_methods():
+    """`lambda a, b, c: (a * b + c).tanh()` used to fail on floats ('float' object has no attribute 'tanh')."""
+    import math
+
+    def f(a, b, c):
+        return (a * b + c).tanh()
+
+    def f_float(a, b, c):
+        return math.tanh(a * b + c)
+
+    values = (0.5, -1.5, 0.25)
+    assert gradcheck(f, *values)
+    num = numerical_gradient(f, *values, h=1e-6, method="centered")
+    assert num == pytest.approx(numerical_gradient(f_float, *values, h=1e-6, method="centered"), rel=1e-12)
+    assert num == pytest.approx(analytic_gradient(f, *values)[1], rel=1e-6)
+    res = random_search(f, *values, seed=3)
+    assert res == random_search(f_float, *values, seed=3)
+    assert res.best_out > f_float(*values)
+    rows = compare_strategies(lambda x, y: (x * y).sigmoid(), -2.0, 3.0, seed=0, file=None)
+    assert all(r.out_after > r.out_before for r in rows)
+    with pytest.raises(TypeError, match="returned str; expected a Unit or a real number"):
+        numerical_gradient(lambda x: "x", 1.0)

@@ -31,8 +31,10 @@ def test_regression_metrics_are_consistent_with_the_unscaled_predictions(tmp_pat
     capsys.readouterr()
     from hackgrad import data as D
     from hackgrad.train import load_checkpoint
+    from hackgrad.train.recipe import prepare_data
 
-    splits, task, (mean, std) = command._load_data(load_checkpoint(out).config["settings"])
+    prep = prepare_data(load_checkpoint(out).config["settings"])
+    splits, task, mean, std = prep.splits, prep.task, prep.y_scaler.mean_, prep.y_scaler.scale_
     assert task == "regression"
     y_tr = splits["train"][1]
     # the training targets the net sees are standardised ...

@@ -536,7 +536,12 @@ def test_csv_round_trip(tmp_path):
     np.testing.assert_array_equal(X2, X)
     np.testing.assert_array_equal(y2, y)
     assert X2.dtype == np.float64 and y2.dtype == np.int64
-    assert meta == {"feature_names": ["a", "b", "c"], "target_name": "label", "classes": None}
+    assert meta == {
+        "feature_names": ["a", "b", "c"],
+        "target_name": "label",
+        "task": "classification",
+        "classes": [0, 1, 2],
+    }
     # The same file through np.savetxt without a header, target first.
     np.savetxt(tmp_path / "e.csv", np.column_stack([y, X]), delimiter=";")
     X3, y3 = data.load_csv(tmp_path / "e.csv", target=0, delimiter=";")

@@ -224,3 +224,21 @@ def test_overfit_tells_a_too_small_lr_from_a_broken_model():
 
     broken = check_overfit(Blind(), F.cross_entropy, X, y)
     assert broken.status == "fail" and "bug" in broken.advice
+
+
+def test_checks_are_a_registry_a_new_check_plugs_in(moons):
+    from hackgrad.train.diagnostics import Check, register_check
+
+    X, y = moons
+    seen = []
+
+    @register_check("sample_count")
+    def count(ctx):
+        seen.append(ctx.seed)
+        return Check("sample count", "ok", f"{len(ctx.X)} samples")
+
+    try:
+        report = diagnose(_mlp(), F.cross_entropy, X, y, checks=["class_balance", "sample_count"], seed=3)
+        assert [c.name for c in report] == ["class balance", "sample count"] and seen == [3]
+    finally:
+        CHECKS.pop("sample_count")

@@ -369,3 +369,43 @@ def test_group_lasso_value_and_zero_group():
     np.testing.assert_allclose(W.grad, [[0.6, 0, 1], [0.8, 0, 0]])  # the zero column gets 0, not NaN
     with pytest.raises(ValueError, match="axis 2 is out of range"):
         F.group_lasso(W, axis=2)
+
+
+# --- chance levels: each loss declares what an unsure model scores ----------------------------------------
+@pytest.mark.parametrize("name", [n for n in F.loss.__all__ if n != "chance_level"])
+def test_every_loss_declares_a_chance_level_that_zero_scores_reach(name):
+    import functools
+
+    from hackgrad import nn as hnn
+
+    C, N = 4, 50
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, C, N)
+    fn = getattr(F, name)
+    assert callable(fn.chance_level)
+    if name in ("cross_entropy", "weston_watkins_loss", "crammer_singer_loss", "multi_margin_loss"):
+        scores, target, n = np.zeros((N, C)), labels, C
+    elif name == "nll_loss":
+        scores, target, n = np.full((N, C), -np.log(C)), labels, C  # log of a uniform guess
+    elif name in ("binary_cross_entropy_with_logits", "binary_cross_entropy"):
+        scores = np.zeros(N) if name.endswith("logits") else np.full(N, 0.5)
+        target, n = rng.integers(0, 2, N).astype(float), 1
+    elif name in ("hinge_loss", "squared_hinge_loss"):
+        scores, target, n = np.zeros(N), rng.choice([-1.0, 1.0], N), 1
+    else:
+        scores, target, n = np.zeros(N), rng.normal(scale=2, size=N), 1
+    options = {"margin": 0.5} if "margin" in fn.__code__.co_varnames else {}
+    if name == "multi_margin_loss":
+        options["p"] = 2
+    loss_fn = functools.partial(fn, **options) if options else fn
+    value, why = F.chance_level(loss_fn, n, target)
+    actual = float(loss_fn(Tensor(scores, dtype=np.float64), target).data)
+    assert value == pytest.approx(actual, rel=1e-9), why
+    module = {c._fn.__name__: c for c in vars(hnn).values() if isinstance(c, type) and getattr(c, "_fn", None)}
+    if name in module and not options:
+        assert module[name]().chance_level(n, target)[0] == pytest.approx(actual, rel=1e-9)
+
+
+def test_a_loss_without_a_declared_chance_level_says_so():
+    value, why = F.chance_level(lambda out, t: (out * out).mean(), 3)
+    assert value is None and "declares no chance_level" in why

@@ -26,3 +26,50 @@ def test_cli_lists_every_subcommand(capsys):
     out = capsys.readouterr().out
     for name in ("tour", "train", "search", "playground"):
         assert name in out
+
+
+# the layering of DESIGN.md/README: a module may import its own layer and the ones below, never above
+LAYERS = [
+    ("hackgrad.io", "hackgrad.util", "hackgrad.graph"),
+    ("hackgrad.circuit", "hackgrad.autograd"),
+    ("hackgrad.nn",),
+    ("hackgrad.optim", "hackgrad.data"),
+    ("hackgrad.models",),
+    ("hackgrad.train",),
+    ("hackgrad.estimators",),
+    ("hackgrad.search", "hackgrad.playground"),
+    ("hackgrad.cli",),
+]
+
+
+def _layer(module):
+    for i, names in enumerate(LAYERS):
+        if any(module == n or module.startswith(n + ".") for n in names):
+            return i
+    return None
+
+
+def test_lower_layers_never_import_higher_ones():
+    import ast
+    from pathlib import Path
+
+    import hackgrad
+
+    root = Path(hackgrad.__file__).parent
+    wrong = []
+    for path in root.rglob("*.py"):
+        module = "hackgrad." + ".".join(path.relative_to(root).with_suffix("").parts)
+        module = module.removesuffix(".__init__")
+        here = _layer(module)
+        if here is None:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):  # function-level imports count too
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                # `from hackgrad import nn` imports hackgrad.nn
+                names = [f"hackgrad.{a.name}" for a in node.names] if node.module == "hackgrad" else [node.module]
+            for name in names:
+                there = _layer(name)
+                if there is not None and there > here:
+                    wrong.append(f"{module} imports {name}")
+    assert not wrong, wrong

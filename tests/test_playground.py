@@ -266,7 +266,7 @@ def test_divergence_is_reported_not_crashed():
 
 
 def test_concurrent_steps_are_serialised():
-    s = Session({"n_points": 60, "batch_size": 10})
+    s = Session({"n_points": 60, "batch_size": 10, "test_fraction": 0})
     errors = []
 
     def work():
@@ -390,7 +390,7 @@ def test_http_rejects_bad_bodies(server):
     # an oversized body is refused from its Content-Length alone, before anything is read
     host, port = server.server_address[:2]
     with socket.create_connection((host, port), timeout=30) as conn:
-        conn.sendall(b"POST /api/reset HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        conn.sendall(b"POST /api/reset HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                      b"Content-Length: 2000000\r\n\r\n")
         reply = conn.makefile("rb").read()
     assert reply.startswith(b"HTTP/1.0 413") and b"request body over" in reply
@@ -399,13 +399,15 @@ def test_http_rejects_bad_bodies(server):
 # --- the page's JavaScript and the command ----------------------------------------------------------------
 
 
-def test_page_javascript_parses(tmp_path):
+@pytest.mark.parametrize("name", ["index.html", "circuit.html"])
+def test_page_javascript_parses(tmp_path, name):
+    # what each page does in a browser is tested in a real one: tests/test_browser.py
     node = shutil.which("node") or shutil.which("nodejs")
     if node is None:
         pytest.skip("node is not installed; the page's JavaScript cannot be syntax-checked here")
     from hackgrad.playground.server import page_html
 
-    scripts = re.findall(r"<script>(.*?)</script>", page_html().decode(), re.S)
+    scripts = re.findall(r"<script>(.*?)</script>", page_html(name).decode(), re.S)
     assert len(scripts) == 1
     path = tmp_path / "page.js"
     path.write_text(scripts[0])
@@ -413,224 +415,11 @@ def test_page_javascript_parses(tmp_path):
     assert done.returncode == 0, done.stderr
 
 
-# The page's script run in node against the real server, with just enough of a DOM stubbed in for it:
-# buttons are "clicked" by calling their listeners, and what the page shows is read back from the stubs.
-_DOM_HARNESS = r"""
-// A minimal DOM for the playground page: enough to run its script in node against the real server.
-"use strict";
-const vm = require("vm");
-const [BASE, SCRIPT_FILE, ELEMENTS_FILE] = process.argv.slice(2);
-const fs = require("fs");
-const script = fs.readFileSync(SCRIPT_FILE, "utf8");
-const declared = JSON.parse(fs.readFileSync(ELEMENTS_FILE, "utf8"));
-
-function context2d() {
-  const target = {
-    measureText: () => ({ width: 10 }),
-    createImageData: (w, h) => ({ width: w, height: h, data: new Uint8ClampedArray(w * h * 4) }),
-  };
-  return new Proxy(target, { get: (t, p) => (p in t ? t[p] : () => {}) });
-}
-
-class Element {
-  constructor(tag, attrs) {
-    this.tagName = tag.toUpperCase();
-    this.attrs = attrs || {};
-    this.id = this.attrs.id || "";
-    this.children = [];
-    this.handlers = {};
-    this.style = {};
-    this.classes = new Set((this.attrs.class || "").split(/\s+/).filter(Boolean));
-    this.hidden = "hidden" in this.attrs;
-    this.checked = "checked" in this.attrs;
-    this.disabled = false;
-    this.textContent = "";
-    this._value = this.attrs.value;
-    this._html = "";
-    this.sub = {};
-    this.width = Number(this.attrs.width || 0);
-    this.height = Number(this.attrs.height || 0);
-    const self = this;
-    this.classList = {
-      add: (c) => self.classes.add(c), remove: (c) => self.classes.delete(c),
-      contains: (c) => self.classes.has(c),
-      toggle: (c, on) => {
-        if (on === undefined ? !self.classes.has(c) : on) self.classes.add(c); else self.classes.delete(c);
-      },
-    };
-  }
-  get value() {
-    if (this.tagName !== "SELECT") return this._value === undefined ? "" : String(this._value);
-    const values = this.children.map((o) => o.value);
-    if (this._value !== undefined && values.includes(this._value)) return this._value;
-    return values.length ? values[0] : "";
-  }
-  set value(v) {
-    v = String(v);
-    if (this.tagName === "SELECT" && !this.children.some((o) => o.value === v)) v = "__none__";
-    this._value = v;
-  }
-  get innerHTML() { return this._html; }
-  set innerHTML(html) {
-    this._html = html;
-    this.children = [];
-    this.sub = {};
-    for (const m of html.matchAll(/<(\w+)/g)) this.sub[m[1]] = new Element(m[1]);
-  }
-  querySelector(sel) { return this.sub[sel] || null; }
-  appendChild(c) { this.children.push(c); return c; }
-  getAttribute(name) { return name in this.attrs ? this.attrs[name] : null; }
-  addEventListener(type, fn) { (this.handlers[type] = this.handlers[type] || []).push(fn); }
-  dispatch(type, extra) {
-    const ev = Object.assign({ target: this, preventDefault() {} }, extra || {});
-    return Promise.all((this.handlers[type] || []).map((fn) => fn(ev)));
-  }
-  getContext() { return context2d(); }
-  getBoundingClientRect() { return { left: 0, top: 0, width: this.width, height: this.height }; }
-}
-
-const byId = {};
-for (const d of declared) byId[d.attrs.id] = new Element(d.tag, d.attrs);
-const documentStub = {
-  handlers: {},
-  getElementById: (id) => byId[id] || null,
-  createElement: (tag) => new Element(tag),
-  createTextNode: (text) => ({ nodeType: 3, textContent: String(text) }),
-  addEventListener(type, fn) { (this.handlers[type] = this.handlers[type] || []).push(fn); },
-  querySelectorAll(sel) {
-    const all = Object.values(byId);
-    if (sel === "[data-kind]") return all.filter((e) => "data-kind" in e.attrs);
-    if (sel.startsWith(".")) return all.filter((e) => e.classes.has(sel.slice(1)));
-    throw new Error("querySelectorAll: unsupported selector " + sel);
-  },
-};
-const sandbox = {
-  document: documentStub,
-  fetch: (path, init) => fetch(BASE + path, init),
-  requestAnimationFrame: (cb) => setTimeout(cb, 5),
-  console, setTimeout, Promise, Math, JSON, Number, String, Array, Uint8ClampedArray, Error,
-};
-vm.createContext(sandbox);
-vm.runInContext(script, sandbox);
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(what, cond, ms) {
-  for (let t = 0; t < ms; t += 20) { if (cond()) return; await sleep(20); }
-  throw new Error("timed out waiting for " + what + "; the page says: " + byId.error.textContent);
-}
-function stats() {
-  const out = {};
-  for (const d of byId.stats.children) out[d.innerHTML.split(":")[0]] = d.sub.b.textContent;
-  return out;
-}
-const $ = (id) => byId[id];
-
-(async () => {
-  const seen = {};
-  await until("the first state", () => $("stats").children.length > 0, 8000);
-  seen.initial = stats();
-  seen.datasets = $("dataset").children.map((o) => o.value);
-  seen.legend = $("legend").children.length;
-  await $("step").dispatch("click");
-  seen.afterStep = stats();
-  await $("train").dispatch("click");
-  seen.trainLabel = $("train").textContent;
-  await until("training steps", () => Number(stats().step) >= 40, 8000);
-  await $("train").dispatch("click");
-  await sleep(100);
-  seen.afterTrain = stats();
-  await $("regions").dispatch("click", { clientX: 240, clientY: 100, shiftKey: false });
-  await $("regions").dispatch("click", { clientX: 240, clientY: 380, shiftKey: true });
-  seen.afterClicks = stats();
-  const st = await (await fetch(BASE + "/api/state")).json();
-  seen.clicked = st.points.slice(-2);
-  seen.view = st.view;
-  $("lr").value = "0";
-  await $("lr").dispatch("change");
-  seen.lrError = $("error").textContent;
-  seen.lrInvalid = $("lr").classList.contains("invalid");
-  $("lr").value = "0.02";
-  await $("lr").dispatch("change");
-  seen.errorCleared = $("error").hidden;
-  $("dataset").value = "spiral";
-  await $("dataset").dispatch("change");
-  seen.pendingNote = $("pending-note").textContent;
-  seen.classesAfterPick = $("classes").value;
-  $("hidden").value = "6, 5";
-  await $("hidden").dispatch("change");
-  await $("reset").dispatch("click");
-  seen.afterReset = stats();
-  seen.pendingAfterReset = $("pending-note").textContent;
-  $("show-hidden").checked = true;
-  await $("show-hidden").dispatch("change");
-  await until("hidden units", () => $("units").children.length > 0, 8000);
-  seen.units = $("units").children.length;
-  seen.hiddenLayers = $("hidden-layer").children.length;
-  $("hidden").value = "8, zero";
-  await $("reset").dispatch("click");
-  seen.hiddenError = $("error").textContent;
-  await $("clear").dispatch("click");
-  seen.afterClear = stats();
-  await $("step").dispatch("click");
-  seen.emptyStepError = $("error").textContent;
-  console.log(JSON.stringify(seen));
-})().catch((e) => { console.error(e.stack || e); process.exit(1); });
-"""
-
-
-def _declared_elements(html):
-    """Every element of the page that has an id: its tag and attributes (for the stub DOM)."""
-    out = []
-    for m in re.finditer(r"<(\w+)([^>]*)>", html):
-        attrs = {name: value for name, _, value in re.findall(r'([\w-]+)(="([^"]*)")?', m.group(2))}
-        if "id" in attrs:
-            out.append({"tag": m.group(1), "attrs": attrs})
-    return out
-
-
-def test_page_script_drives_the_server(server, tmp_path):
-    node = shutil.which("node") or shutil.which("nodejs")
-    if node is None:
-        pytest.skip("node is not installed; the page's script cannot run here")
+@pytest.mark.parametrize("name", ["index.html", "circuit.html"])
+def test_page_ids_used_by_the_script_exist(name):
     from hackgrad.playground.server import page_html
 
-    _call(server, "POST", "/api/reset", {"n_points": 80, "seed": 0})
-    html = page_html().decode()
-    (tmp_path / "page.js").write_text(re.search(r"<script>(.*?)</script>", html, re.S).group(1))
-    (tmp_path / "elements.json").write_text(json.dumps(_declared_elements(html)))
-    (tmp_path / "harness.js").write_text(_DOM_HARNESS)
-    done = subprocess.run(
-        [node, str(tmp_path / "harness.js"), server.url.rstrip("/"), str(tmp_path / "page.js"),
-         str(tmp_path / "elements.json")],
-        capture_output=True, text=True, timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    seen = json.loads(done.stdout)
-    assert seen["initial"]["step"] == "0" and seen["initial"]["points"] == "80"
-    assert seen["datasets"] == ["moons", "circles", "spiral", "xor", "blobs", "custom"]
-    assert seen["afterStep"]["step"] == "1" and seen["afterStep"]["loss"] != "-"
-    assert seen["trainLabel"] == "Pause" and int(seen["afterTrain"]["step"]) >= 40
-    # a click adds the chosen class (A) where it lands, shift-click the next class (B)
-    assert seen["afterClicks"]["points"] == "82"
-    (x0, y0, c0), (x1, y1, c1) = seen["clicked"]
-    xmin, xmax, ymin, ymax = seen["view"]
-    assert (c0, c1) == (0, 1) and x0 == pytest.approx((xmin + xmax) / 2, abs=1e-4) and y0 > y1
-    assert y0 == pytest.approx(ymax - 100 / 480 * (ymax - ymin), abs=1e-4)
-    # errors from the server reach the learner, naming the field
-    assert "lr must be a number in (0.0, 10.0]" in seen["lrError"] and seen["lrInvalid"]
-    assert seen["errorCleared"]
-    assert "Reset" in seen["pendingNote"] and seen["classesAfterPick"] == "3"
-    assert seen["afterReset"]["classes"] == "3" and seen["afterReset"]["step"] == "0"
-    assert seen["pendingAfterReset"] == ""
-    assert seen["units"] == 6 and seen["hiddenLayers"] == 2
-    assert "hidden must be" in seen["hiddenError"]
-    assert seen["afterClear"]["points"] == "0" and "no points to train on" in seen["emptyStepError"]
-
-
-def test_page_ids_used_by_the_script_exist():
-    from hackgrad.playground.server import page_html
-
-    html = page_html().decode()
+    html = page_html(name).decode()
     script = re.search(r"<script>(.*?)</script>", html, re.S).group(1)
     used = set(re.findall(r"""\$\("([\w-]+)"\)""", script))
     defined = set(re.findall(r'\sid="([\w-]+)"', html))
@@ -692,3 +481,29 @@ def test_the_command_module_imports_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                          env=_env_with_hackgrad())
     assert out.returncode == 0 and out.stdout.strip() == "False", out.stderr
+
+
+def test_a_held_out_test_set_is_never_trained_on_and_is_reported():
+    s = Session({"dataset": "moons", "n_points": 100, "test_fraction": 0.3, "seed": 0})
+    assert s.test_.sum() == 30
+    seen = set()
+    for _ in range(20):
+        seen.update(s._next_batch().tolist())
+    assert seen == set(np.flatnonzero(~s.test_).tolist())  # every training point, no test point
+    r = s.step(300, grid=False)
+    assert r["n_test"] == 30 and r["test_accuracy"] >= 0.85 and r["test_loss"] is not None
+    st = s.state(grid=False)
+    assert sum(st["test"]) == 30 and len(st["history"][-1]) == 5
+    s.add_points([[0.0, 0.0, 1]])
+    assert s.state(grid=False)["test"][-1] == 0  # a clicked point trains
+    custom = Session({"dataset": "custom", "points": [[0, 0, 0], [1, 1, 1]]})
+    assert custom.state(grid=False)["n_test"] == 0  # the learner's own points are all for training
+
+
+def test_points_can_be_removed_by_index():
+    s = Session({"dataset": "moons", "n_points": 20, "seed": 0})
+    kept = s.state(grid=False)["points"]
+    st = s.remove_points([0, 5])
+    assert st["n_points"] == 18 and st["points"] == [p for i, p in enumerate(kept) if i not in (0, 5)]
+    with pytest.raises(PlaygroundError, match=r"remove must be a list of point indices in \[0, 17\]"):
+        s.remove_points([18])

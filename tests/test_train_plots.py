@@ -111,3 +111,51 @@ def test_missing_matplotlib_gives_a_clear_import_error(trained, tmp_path, monkey
     with pytest.raises(ImportError, match="pip install matplotlib"):
         plot_history(history, tmp_path / "h.png")
     assert not (tmp_path / "h.png").exists()
+
+
+def test_decision_regions_paint_each_of_three_classes_in_its_own_colour(tmp_path):
+    """Read the PNG back: inside each class's region, the pixel is that class's own tint."""
+    from matplotlib.image import imread
+
+    from hackgrad import nn
+    from hackgrad.train.plots import REGION_TINT, _class_colours
+
+    angles = np.radians([90.0, 210.0, 330.0])
+    centres = 2 * np.column_stack([np.cos(angles), np.sin(angles)])  # (3, 2)
+    linear = nn.Linear(2, 3, dtype=np.float64)
+    linear.weight.data[...] = centres  # score_k = centre_k . x: class k owns the cone around its centre
+    linear.bias.data[...] = 0.0
+    X, y = centres, np.array([0, 1, 2])
+    path = plot_decision_regions(nn.Sequential(linear), X, y, tmp_path / "regions.png", resolution=120)
+    img = imread(path)[:, :, :3]  # (H, W, 3) in [0, 1]
+    tints = 1 - REGION_TINT * (1 - np.array(_class_colours(3)))
+    # the axes are where the pixels wear one of the three tints
+    painted = np.zeros(img.shape[:2], dtype=bool)
+    for t in tints:
+        painted |= np.abs(img - t).max(axis=2) < 0.02
+    rows, cols = np.nonzero(painted)
+    r0, r1, c0, c1 = rows.min(), rows.max(), cols.min(), cols.max()
+    lo, hi = X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
+    for k, centre in enumerate(centres):
+        px, py = 0.5 * centre  # well inside region k, away from the drawn points
+        col = round(c0 + (px - lo[0]) / (hi[0] - lo[0]) * (c1 - c0))
+        row = round(r1 - (py - lo[1]) / (hi[1] - lo[1]) * (r1 - r0))
+        got = img[row, col]
+        assert np.abs(got - tints[k]).max() < 0.02, (k, got, tints)
+        others = [j for j in range(3) if j != k]
+        assert all(np.abs(got - tints[j]).max() > 0.1 for j in others)
+
+
+def test_histograms_say_what_they_show_and_skip_nothing_to_show(tmp_path):
+    from hackgrad.train.plots import _histograms, _parameter_title
+
+    assert _parameter_title("2.weight", {"2": "Linear"}) == "layer 2: Linear weight"
+    items = [("relu", np.array([0.0, 0.0, 1.0, 2.0])), ("empty", np.array([])), ("bad", np.array([np.nan]))]
+    _check_png(_histograms(items, tmp_path / "h.png", "activations", "output value"))
+    with pytest.raises(ValueError, match="nothing to plot"):
+        _histograms([("empty", np.array([]))], tmp_path / "e.png", "activations", "output value")
+
+
+def test_history_plot_shows_the_learning_rate(tmp_path):
+    h = {"epoch": [1, 2, 3], "loss": [1.0, 0.5, 0.2], "lr": [0.1, 0.01, 0.001]}
+    _check_png(plot_history(h, tmp_path / "h.png"), min_size=3000)

@@ -14,7 +14,7 @@ import weakref
 
 import numpy as np
 
-from hackgrad.autograd.mode import _state
+from hackgrad.autograd.mode import _clock, _state
 from hackgrad.graph import toposort
 
 
@@ -28,6 +28,8 @@ class Function:
     inputs = ()
     needs_grad = ()
     outputs = None  # weak references to the outputs of an op with several; None for one output
+    _stamp = 0  # the in-place clock when the op ran (see _check_graph)
+    _freed = False  # set by a backward walk without retain_graph
 
     def __init__(self, **hyperparameters):
         self.__dict__.update(hyperparameters)
@@ -48,6 +50,7 @@ class Function:
             if True in needs:
                 fn.inputs = inputs
                 fn.needs_grad = needs
+                fn._stamp = _clock[0]
                 result.requires_grad = True
                 result._fn = fn
         return result
@@ -65,6 +68,7 @@ class Function:
             if True in needs:
                 self.inputs, self.needs_grad = inputs, needs
                 self.outputs = tuple(weakref.ref(r) for r in results)
+                self._stamp = _clock[0]
                 for r in results:
                     if r.data.dtype.kind == "f":  # integer outputs (indices) carry no gradient
                         r.requires_grad = True
@@ -106,17 +110,65 @@ def _check_finite(array, where):
         raise FloatingPointError(f"{where} produced {bad} (anomaly detection is on)")
 
 
+def _holds(fn, array):
+    """Whether op `fn` kept `array` (or a view of it) for its backward: `self.x = x`, `self.y = np.tanh(x)`."""
+    for v in fn.__dict__.values():
+        for a in v if type(v) is tuple or type(v) is list else (v,):
+            if type(a) is np.ndarray and (a is array or a.base is array):
+                return True
+    return False
+
+
+def _check_graph(order):
+    """Refuse, before any gradient moves, a graph already walked without `retain_graph`, or one whose
+    saved arrays were changed in place since the forward pass (they would give wrong gradients).
+
+    Every tensor counts its in-place changes (`_version`) and is stamped with a global clock at each one;
+    an op records the clock when it runs. Only a tensor stamped later than its op costs a look at what the
+    op kept: an input changed in place that the op did not keep (an add keeps nothing) is fine, as in PyTorch.
+    """
+    for t in order:
+        fn = t._fn
+        if fn is None:
+            continue
+        if fn._freed:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time: {type(fn).__name__}'s saved values were "
+                "released by the first backward(). Call backward(retain_graph=True) the first time if you need "
+                "to backward through the same graph again, or recompute the forward pass."
+            )
+        stamp = fn._stamp
+        if t._vc[1] > stamp and _holds(fn, t.data):
+            _stale(fn, "its output", t._vc[0])
+        for i, inp in enumerate(fn.inputs):
+            if inp._vc[1] > stamp and _holds(fn, inp.data):
+                _stale(fn, f"input {i} (shape {inp.shape})", inp._vc[0])
+
+
+def _stale(fn, what, now):
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace operation: "
+        f"{type(fn).__name__} saved {what} for backward, and it was changed in place since (it is now at "
+        f"version {now}). An in-place change after the forward pass (an optimizer step, an in-place op) makes "
+        "the saved value stale: recompute the forward pass after the change."
+    )
+
+
 def _parents(t):
     fn = t._fn
     return fn.inputs if fn is not None else ()
 
 
-def backward_walk(root, seed):
-    """Backpropagate `seed` (d loss / d root) through the graph that produced `root`."""
+def backward_walk(root, seed, retain_graph=False):
+    """Backpropagate `seed` (d loss / d root) through the graph that produced `root`.
+
+    Without `retain_graph` each op is marked as used, so a second walk through it raises.
+    """
     anomaly = _state["anomaly"]
     grads = {id(root): seed}
     handed = set()  # ids of gradient arrays already stored as some tensor's .grad
     order = toposort(root, _parents)
+    _check_graph(order)
     gathered = None  # id(op) -> [gradients of its outputs, outputs still to visit], for several-output ops
     for t in reversed(order):
         g = grads.pop(id(t), None)
@@ -151,6 +203,8 @@ def backward_walk(root, seed):
             continue  # more outputs of this op to visit
         else:
             dinputs = fn.backward(*entry[0])
+        if not retain_graph:
+            fn._freed = True
         for inp, need, d in zip(fn.inputs, fn.needs_grad, dinputs):
             if not need or d is None:
                 continue
@@ -161,6 +215,8 @@ def backward_walk(root, seed):
                         f"{type(fn).__name__}.backward returned a gradient of shape {d.shape} "
                         f"for an input of shape {inp.data.shape}"
                     )
+            if d.dtype != inp.data.dtype and inp.data.dtype.kind == "f":
+                d = d.astype(inp.data.dtype)  # an input that a mixed-dtype op promoted: its gradient in its dtype
             if anomaly:
                 _check_finite(d, f"{type(fn).__name__}.backward")
             key = id(inp)

@@ -36,9 +36,9 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, raise_excepti
         outs = _outputs(fn(*inputs))
         rng = np.random.default_rng(seed)
         upstream = [np.ones(()) if o.ndim == 0 else rng.standard_normal(o.shape) for o in outs]
-        for o, w in zip(outs, upstream):
-            if o.requires_grad:
-                o.backward(w)
+        pulled = [(o, w) for o, w in zip(outs, upstream) if o.requires_grad]
+        for k, (o, w) in enumerate(pulled):
+            o.backward(w, retain_graph=k < len(pulled) - 1)  # outputs may share a graph
         analytic = [np.zeros(inputs[i].shape) if inputs[i].grad is None else inputs[i].grad for i in checked]
 
         def objective():

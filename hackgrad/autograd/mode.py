@@ -3,6 +3,9 @@
 import contextlib
 
 _state = {"grad": True, "anomaly": False}
+# the in-place clock: every in-place change of a tensor ticks it and stamps the tensor; an op remembers the
+# clock when it ran, so "changed since this op saved it" is one comparison (see autograd.function._check_graph)
+_clock = [0]
 
 
 def is_grad_enabled():
@@ -38,3 +41,24 @@ def detect_anomaly(enabled=True):
 
 def is_anomaly_enabled():
     return _state["anomaly"]
+
+
+class set_grad_enabled:
+    """PyTorch's `set_grad_enabled(mode)`: switches graph recording at once when called (a script may call it
+    as a plain function), and as a context manager puts the previous setting back on exit."""
+
+    def __init__(self, mode):
+        self.previous = _state["grad"]
+        _state["grad"] = bool(mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _state["grad"] = self.previous
+
+
+def inference_mode(mode=True):
+    """PyTorch's `inference_mode`: here the same as `no_grad()` (no graph is recorded); with mode=False,
+    nothing changes. Works as a context manager and as a decorator."""
+    return _switch("grad", False) if mode else _switch("grad", _state["grad"])

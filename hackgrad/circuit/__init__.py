@@ -1,4 +1,7 @@
-"""The scalar engine: chapters 1-2 of the guide on plain Python floats (no NumPy)."""
+"""The scalar engine: chapters 1-2 of the guide on plain Python floats (no NumPy).
+
+`vectorize` (chapter 3: the same circuit on arrays, with the tensor engine) loads NumPy on first use.
+"""
 
 from hackgrad.circuit.draw import Diagram, draw
 from hackgrad.circuit.gates import (
@@ -34,7 +37,7 @@ from hackgrad.circuit.strategies import (
     numerical_gradient,
     random_search,
 )
-from hackgrad.circuit.unit import Gate, Unit, as_unit  # noqa: I001  (unit before the layers on it)
+from hackgrad.circuit.unit import Gate, Unit, as_unit, collector_paused  # noqa: I001  (unit before the layers on it)
 
 __all__ = [
     "Unit", "Gate", "as_unit",
@@ -43,4 +46,13 @@ __all__ = [
     "exp", "log", "tanh", "sigmoid", "relu", "maximum", "total", "linear",
     "random_search", "numerical_gradient", "analytic_gradient", "gradcheck", "compare_strategies",
     "draw", "Diagram", "Neuron", "Layer", "MLP", "SGD", "SVM", "TwoLayerNet",
+    "vectorize", "TracingError", "collector_paused",
 ]
+
+
+def __getattr__(name):
+    if name in ("vectorize", "Vectorized", "TracingError"):  # NumPy and the tensor engine, on first use
+        from hackgrad.circuit import vectorized
+
+        return getattr(vectorized, name)
+    raise AttributeError(f"module 'hackgrad.circuit' has no attribute {name!r}")

@@ -8,7 +8,7 @@ import math
 from itertools import repeat
 from operator import mul
 
-from hackgrad.circuit.unit import Gate, Unit
+from hackgrad.circuit.unit import Gate, Unit, _sigmoid, as_unit
 
 
 class AddGate(Gate):
@@ -155,14 +155,6 @@ class TanhGate(Gate):
         return ((1.0 - self.y * self.y) * dy,)
 
 
-def _sigmoid(x):
-    # split by sign so exp never overflows for large |x|
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
 class SigmoidGate(Gate):
     """y = 1 / (1 + e**-x);  dy/dx = y * (1 - y)"""
 
@@ -295,7 +287,9 @@ def relu(x):
 
 def maximum(a, b):
     """max(a, b) as a gradient switch when either side is a Unit; the plain max otherwise."""
-    return MaxGate()(a, b) if _any_unit(a, b) else (a if a >= b else b)
+    if _any_unit(a, b):
+        return as_unit(a, "maximum").max(b)
+    return a if a >= b else b
 
 
 def total(xs):

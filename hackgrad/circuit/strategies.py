@@ -1,9 +1,9 @@
 """The guide's three ways to find how to tweak a circuit's inputs, and the gradient check built on them.
 
-`f` is a plain Python function of floats that also works on Units (write it with operators and the
-function forms in hackgrad.circuit: `exp`, `maximum`, ...), so the same `f` is run forward on floats by
-random search and numerical gradients, and is wired into a circuit and backpropagated for the analytic
-gradient. Cost is counted in forward passes of `f`.
+`f` is the learner's function as written: Unit operators and methods (`(a * b + c).tanh()`), or the
+function forms in hackgrad.circuit (`exp`, `maximum`, ...). Every strategy calls it on Units: random
+search and numerical gradients read only the output's value (a forward pass), the analytic gradient
+also backpropagates. Cost is counted in forward passes of `f`.
 """
 
 import math
@@ -25,9 +25,17 @@ def _check_values(values, where):
 
 
 def _forward(f, values):
-    out = f(*values)
-    if isinstance(out, Unit):  # f may mix in Unit constants; strategies 1 and 2 only read the value
-        out = out.value
+    """One forward pass of `f` at `values`: called on Units, so methods such as `.tanh()` work."""
+    out = f(*[Unit(v) for v in values])
+    if isinstance(out, Unit):  # strategies 1 and 2 only read the value
+        return out.value
+    return _check_output(out, f)
+
+
+def _check_output(out, f):
+    if isinstance(out, bool) or not isinstance(out, Real):
+        name = getattr(f, "__name__", "f")
+        raise TypeError(f"{name} returned {type(out).__name__}; expected a Unit or a real number (the output)")
     return float(out)
 
 

@@ -8,6 +8,7 @@ with itself or with its own code, the tour says so and follows the mathematics.
 import math
 import os
 import random
+import sys
 
 from hackgrad.circuit.draw import draw
 from hackgrad.circuit.gates import AddGate, MultiplyGate, SigmoidGate, maximum, relu, sigmoid
@@ -45,7 +46,14 @@ def add_arguments(parser):
 
 
 def run(args):
-    Tour(out=args.out, seed=args.seed).run()
+    from hackgrad.io import check_writable_dir
+
+    try:
+        check_writable_dir(args.out, "--out")
+        Tour(out=args.out, seed=args.seed).run()
+    except (ValueError, OSError) as err:  # a bad --out is found before the tour; a full disk is one line
+        print(f"hackgrad tour: error: {err}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -177,9 +185,9 @@ class Tour:
         self.log("")
         self.log(f"== {text}")
 
-    def save(self, unit, name, title):
+    def save(self, unit, name, title, **style):
         os.makedirs(self.out, exist_ok=True)
-        path = draw(unit, title=title).save(os.path.join(self.out, name))
+        path = draw(unit, title=title, **style).save(os.path.join(self.out, name))
         self.diagrams.append(path)
         self.log(f"  diagram: {path}")
 
@@ -284,7 +292,7 @@ class Tour:
         n.backward()
         grads = [u.grad for u in n.inputs]
         self.show("gradient [a, b, c, x, y]", "[-0.105, 0.315, 0.105, 0.105, 0.210]", grads)
-        self.save(n.s, "03_neuron.svg", "sig(a*x + b*y + c)")
+        self.save(n.s, "03_neuron.svg", "sig(a*x + b*y + c)", parameters=(n.a, n.b, n.c))
         _, auto = analytic_gradient(neuron, 1.0, 2.0, -3.0, -1.0, 3.0)
         self.show("the same by Unit.backward()", "(same)", auto)
         for u in n.inputs:
@@ -359,7 +367,9 @@ class Tour:
                   "'  => cost computed to be 0.440'); the numbers agree")
         total.backward()
         self.show("gradient of the cost [w0, w1, w2]", "(not printed)", [u.grad for u in w])
-        self.save(total, "04_svm_cost.svg", "SVM cost")
+        groups = {f"example {i}: max(0, 1 - y*score)": cost for i, cost in enumerate(costs)}
+        groups["regularization: alpha * (w0*w0 + w1*w1)"] = reg
+        self.save(total, "04_svm_cost.svg", "SVM cost", parameters=w, groups=groups)
         for u in w:
             u.value -= 0.01 * u.grad  # descend: a smaller cost is better
         self.show("total cost after one step of 0.01", "(smaller)",

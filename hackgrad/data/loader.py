@@ -76,6 +76,8 @@ class DataLoader:
     ``sampler`` (any object with ``indices(rng) -> int array`` and ``len()``, e.g. ``BalancedSampler``)
     decides which samples an epoch visits and overrides ``shuffle``; ``balanced=True`` is shorthand for
     ``sampler=BalancedSampler(y)``. X may have more than two axes (images); the first axis is samples.
+    ``transform(xb, rng)`` (e.g. a random shift of images) changes each batch's inputs on the way out; its
+    generator also comes from ``(seed, epoch)``, so an augmented epoch is as reproducible as its order.
     """
 
     def __init__(
@@ -89,6 +91,7 @@ class DataLoader:
         sampler=None,
         *,
         balanced: bool = False,
+        transform=None,
     ):
         self.X = check_X(X)
         self.y = None if y is None else check_y(y, len(self.X))
@@ -108,6 +111,9 @@ class DataLoader:
                 f"got {type(sampler).__name__}"
             )
         self.sampler = sampler
+        if transform is not None and not callable(transform):
+            raise ValueError(f"transform must be callable as transform(xb, rng), got {type(transform).__name__}")
+        self.transform = transform
         if self.drop_last and self._n_drawn() < self.batch_size:
             raise ValueError(
                 f"drop_last=True with batch_size={self.batch_size} > {self._n_drawn()} samples "
@@ -142,6 +148,8 @@ class DataLoader:
 
     def __iter__(self):
         order = self.epoch_indices(self.epoch)
+        if self.transform is not None:
+            transform_rng = np.random.default_rng(np.random.SeedSequence([self.seed, self.epoch, 1]))
         self.epoch += 1
         n = len(self.X) if order is None else len(order)
         stop = n - n % self.batch_size if self.drop_last else n
@@ -151,7 +159,10 @@ class DataLoader:
                 sel = slice(start, start + self.batch_size)
             else:
                 sel = order[start : start + self.batch_size]
-            yield self.X[sel], (None if self.y is None else self.y[sel])
+            xb = self.X[sel]
+            if self.transform is not None:
+                xb = self.transform(xb, transform_rng)
+            yield xb, (None if self.y is None else self.y[sel])
 
 
 def _n_test(test_size, n: int) -> int:

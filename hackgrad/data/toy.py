@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hackgrad.util import check_int, check_number, make_rng
+from hackgrad.util import check_fits, check_int, check_number, make_rng
 
 __all__ = ["make_moons", "make_circles", "make_spiral", "make_xor", "make_blobs", "make_plane"]
 
@@ -33,10 +33,12 @@ def _finish(X: np.ndarray, y: np.ndarray, noise: float, rng: np.random.Generator
     return np.ascontiguousarray(X, dtype=np.float64), np.ascontiguousarray(y)
 
 
-def _check_n(n: int, n_classes: int, what: str) -> int:
+def _check_n(n: int, n_classes: int, what: str, n_features: int = 2) -> int:
     n = check_int("n", n)
     if n < n_classes:
         raise ValueError(f"n must be >= {n_classes} so that every {what} gets a point, got {n}")
+    # X in float64 plus the labels, about four times over while noise and shuffling make their copies
+    check_fits(4 * n * (n_features + 1) * 8, f"{n:,} samples", "ask for fewer samples")
     return n
 
 
@@ -151,7 +153,7 @@ def make_blobs(
         n_centers, d = centre_array.shape
         if n_features is not None and check_int("n_features", n_features) != d:
             raise ValueError(f"n_features={n_features} contradicts centers of shape {centre_array.shape}")
-    n = _check_n(n, n_centers, "centre")
+    n = _check_n(n, n_centers, "centre", d)
     rng = make_rng(seed, rng)
     if centre_array is None:
         centre_array = rng.uniform(lo, hi, (n_centers, d))
@@ -179,6 +181,7 @@ def make_plane(
     """
     n = check_int("n", n)
     n_features = check_int("n_features", n_features)
+    check_fits(4 * n * (n_features + 1) * 8, f"{n:,} samples of {n_features} features", "ask for fewer")
     noise = check_number("noise", noise, low=0)
     b = float(b)
     rng = make_rng(seed, rng)

@@ -7,6 +7,7 @@ only in `fit`; everything learned ends in `_`. One `numpy.random.Generator`, see
 draws the initial weights, the shuffles and the dropout masks, so a fixed `random_state` fixes the fit.
 """
 
+import inspect
 import json
 import math
 import numbers
@@ -52,6 +53,15 @@ class ModelFileError(ContainerError):
 _REGISTRY = {}  # class name -> class, so a model file can say which estimator it holds
 
 
+def keep_params(est, values):
+    """Store every hyperparameter of `type(est).__init__` exactly as given (scikit-learn's rule for __init__).
+
+    Call it as `keep_params(self, locals())` as the whole body of an estimator's __init__."""
+    for name in inspect.signature(type(est).__init__).parameters:
+        if name != "self":
+            setattr(est, name, values[name])
+
+
 def _choice(owner, name, value, valid):
     if not isinstance(value, str) or value not in valid:
         raise ValueError(f"{owner}: unknown {name} {value!r}; valid choices are {', '.join(map(repr, valid))}")
@@ -79,33 +89,15 @@ def _number(owner, name, value, *, low=None, high=None, integer=False, low_open=
 def build_mlp(n_in, hidden, n_out, *, activation="relu", dropout=0.0, dtype=np.float32, rng):
     """Linear -> activation (-> Dropout) for each width in `hidden`, then a Linear to `n_out` scores.
 
-    Hidden weights start with He (ReLU) or Glorot (the squashing units) scaling and biases at zero, so
-    the scale of the activations holds steady with depth; every draw comes from `rng`.
+    Built by the recipe (`hackgrad.models.mlp`, init "he_glorot"): hidden weights start with He (ReLU) or
+    Glorot (the squashing units) scaling and biases at zero, so the scale of the activations holds steady
+    with depth; every draw comes from `rng`.
     """
-    from hackgrad import nn
+    from hackgrad.models import build_model
+    from hackgrad.models.mlp import mlp_spec
 
-    act = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "identity": nn.Identity}[activation]
-    layers = []
-    for width in hidden:
-        lin = nn.Linear(n_in, width, dtype=dtype, rng=rng)
-        if activation == "relu":
-            nn.init.kaiming_uniform_(lin.weight, nonlinearity="relu", rng=rng)
-        else:
-            nn.init.xavier_uniform_(
-                lin.weight,
-                gain=nn.init.calculate_gain(activation if activation != "identity" else "linear"),
-                rng=rng,
-            )
-        nn.init.zeros_(lin.bias)
-        layers += [lin, act()]
-        if dropout > 0:
-            layers.append(nn.Dropout(dropout, rng=rng))
-        n_in = width
-    head = nn.Linear(n_in, n_out, dtype=dtype, rng=rng)
-    nn.init.xavier_uniform_(head.weight, rng=rng)
-    nn.init.zeros_(head.bias)
-    layers.append(head)
-    return nn.Sequential(*layers)
+    spec = mlp_spec(n_in, hidden, n_out, activation=activation, dropout=dropout, init="he_glorot", dtype=dtype)
+    return build_model(spec, rng=rng)
 
 
 class NetworkEstimator(BaseEstimator):
@@ -159,19 +151,17 @@ class NetworkEstimator(BaseEstimator):
 
     # --- inputs --------------------------------------------------------------------------------------
     def _fit_scaler(self, X):
-        if self.standardize:
-            self.x_mean_ = X.mean(axis=0)
-            scale = X.std(axis=0)
-            self.x_scale_ = np.where(scale > 1e-12 * (1 + np.abs(self.x_mean_)), scale, 1.0)
-        else:
-            self.x_mean_ = np.zeros(X.shape[1])
-            self.x_scale_ = np.ones(X.shape[1])
+        from hackgrad.data import Standardizer
+
+        scaler = Standardizer("feature" if self.standardize else "none").fit(X)  # the recipe's, as the CLI's
+        self.x_mean_, self.x_scale_ = scaler.mean_, scaler.scale_
         return self._scale(X)
 
     def _scale(self, X, dtype=None):
-        # computed in float64, then cast once: float32 training data keeps its full precision
-        Xs = (np.asarray(X, dtype=np.float64) - self.x_mean_) / self.x_scale_
-        return Xs.astype(self._dtype() if dtype is None else dtype, copy=False)
+        from hackgrad.data import Standardizer
+
+        scaler = Standardizer.from_stats(self.x_mean_, self.x_scale_)
+        return scaler.transform(X, self._dtype() if dtype is None else dtype)
 
     def _check_X(self, X):
         check_is_fitted(self)
@@ -186,7 +176,7 @@ class NetworkEstimator(BaseEstimator):
         (BLAS blocks the product differently), and predictions should not depend on the batch.
         """
         model = self.model_
-        if self.model_.parameters()[0].dtype != np.float64:
+        if next(self.model_.parameters()).dtype != np.float64:
             model = self._network(self.n_features_in_, self.n_outputs_, np.float64, np.random.default_rng(0))
             model.load_state_dict(self.model_.state_dict())
             model.eval()
@@ -195,32 +185,24 @@ class NetworkEstimator(BaseEstimator):
 
     # --- training ------------------------------------------------------------------------------------
     def _optimizer(self, model):
-        from hackgrad import optim
+        from hackgrad.train.recipe import make_optimizer
 
-        # L2 on weights only: a bias shifts a unit, it does not make the function any less smooth
-        weights = [p for name, p in model.named_parameters() if p.ndim > 1]
-        others = [p for name, p in model.named_parameters() if p.ndim <= 1]
-        groups = [{"params": weights, "weight_decay": float(self.alpha)}]
-        if others:
-            groups.append({"params": others, "weight_decay": 0.0})
-        lr = float(self.learning_rate_init)
-        if self.solver == "sgd":
-            return optim.SGD(groups, lr=lr, momentum=float(self.momentum), nesterov=self.momentum > 0)
-        if self.solver == "adamw":
-            return optim.AdamW(groups, lr=lr)
-        return optim.Adam(groups, lr=lr)
+        # L2 on weights only (the recipe's rule); 'adamw' decouples it. SGD with momentum is Nesterov's.
+        name = "nesterov" if self.solver == "sgd" and self.momentum > 0 else self.solver
+        return make_optimizer(name, model, lr=float(self.learning_rate_init), weight_decay=float(self.alpha),
+                              momentum=float(self.momentum))
 
     def _train(self, Xs, targets, n_out):
         """Mini-batch training of a fresh network on scaled inputs; sets model_, n_iter_, loss_curve_."""
-        from hackgrad.optim import lr_scheduler
+        from hackgrad.train.recipe import make_schedule
 
         rng = np.random.default_rng(check_random_state_seed(self.random_state))
         n = len(Xs)
         model = self._network(Xs.shape[1], n_out, self._dtype(), rng)
         optimizer = self._optimizer(model)
-        schedule = (
-            lr_scheduler.CosineAnnealingLR(optimizer, T_max=self.max_iter) if self.learning_rate == "cosine" else None
-        )
+        # stepped once per epoch here, so the recipe's per-step cosine spans max_iter steps
+        name = "cosine" if self.learning_rate == "cosine" else "none"
+        schedule, _ = make_schedule(name, optimizer, epochs=int(self.max_iter))
         batch = min(200, n) if self.batch_size == "auto" else min(int(self.batch_size), n)
         stop_early = self.tol is not None and self.n_iter_no_change is not None
         best, stall, converged = np.inf, 0, False

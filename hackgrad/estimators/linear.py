@@ -10,6 +10,7 @@ from hackgrad.estimators.base import (
     _choice,
     _number,
     build_mlp,
+    keep_params,
 )
 
 __all__ = ["SVMClassifier", "SoftmaxClassifier"]
@@ -71,21 +72,7 @@ class SVMClassifier(_LinearWeights, NetworkClassifier):
         random_state=None,
         verbose=False,
     ):
-        self.multi_class = multi_class
-        self.margin = margin
-        self.alpha = alpha
-        self.solver = solver
-        self.learning_rate_init = learning_rate_init
-        self.learning_rate = learning_rate
-        self.momentum = momentum
-        self.batch_size = batch_size
-        self.max_iter = max_iter
-        self.tol = tol
-        self.n_iter_no_change = n_iter_no_change
-        self.standardize = standardize
-        self.dtype = dtype
-        self.random_state = random_state
-        self.verbose = verbose
+        keep_params(self, locals())
 
     def _check_hyperparameters(self):
         self._check_common()
@@ -148,19 +135,7 @@ class SoftmaxClassifier(_LinearWeights, ProbabilisticClassifier):
         random_state=None,
         verbose=False,
     ):
-        self.alpha = alpha
-        self.solver = solver
-        self.learning_rate_init = learning_rate_init
-        self.learning_rate = learning_rate
-        self.momentum = momentum
-        self.batch_size = batch_size
-        self.max_iter = max_iter
-        self.tol = tol
-        self.n_iter_no_change = n_iter_no_change
-        self.standardize = standardize
-        self.dtype = dtype
-        self.random_state = random_state
-        self.verbose = verbose
+        keep_params(self, locals())
 
     def _check_hyperparameters(self):
         self._check_common()

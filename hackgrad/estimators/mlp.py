@@ -12,6 +12,7 @@ from hackgrad.estimators.base import (
     _choice,
     _number,
     build_mlp,
+    keep_params,
 )
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
@@ -63,22 +64,7 @@ class _Perceptron:
         random_state=None,
         verbose=False,
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.dropout = dropout
-        self.alpha = alpha
-        self.solver = solver
-        self.learning_rate_init = learning_rate_init
-        self.learning_rate = learning_rate
-        self.momentum = momentum
-        self.batch_size = batch_size
-        self.max_iter = max_iter
-        self.tol = tol
-        self.n_iter_no_change = n_iter_no_change
-        self.standardize = standardize
-        self.dtype = dtype
-        self.random_state = random_state
-        self.verbose = verbose
+        keep_params(self, locals())
 
     def _check_hyperparameters(self):
         self._check_common()

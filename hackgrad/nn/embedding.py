@@ -40,6 +40,7 @@ class Embedding(Module):
         init.normal_(self.weight, 0.0, 1.0, rng=rng, seed=seed)
         if self.padding_idx is not None:
             self.weight.data[self.padding_idx] = 0
+            self.weight._bump_version()
         return self
 
     def forward(self, indices):

@@ -9,6 +9,7 @@ from hackgrad.nn import init
 from hackgrad.nn.functional.activation import _tensor
 from hackgrad.nn.module import Module
 from hackgrad.nn.parameter import Parameter
+from hackgrad.util import check_fits
 
 __all__ = ["Linear", "Flatten", "Identity"]
 
@@ -29,6 +30,9 @@ class Linear(Module):
             if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
                 raise ValueError(f"Linear: {name} must be a positive integer, got {n!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
+        # the weight, and the random draws that fill it (float64), before either is allocated
+        check_fits((np.dtype(dtype).itemsize + 8) * (self.in_features + 1) * self.out_features,
+                   f"Linear({self.in_features}, {self.out_features})", "use fewer features")
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
         self.bias = Parameter(np.empty(self.out_features, dtype=dtype)) if bias else None
         self.reset_parameters(rng=rng, seed=seed)

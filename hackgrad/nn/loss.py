@@ -29,6 +29,10 @@ class _Loss(Module):
         kwargs = {k: getattr(self, k) for k in self._hyper}
         return type(self)._fn(input, target, reduction=self.reduction, **kwargs)
 
+    def chance_level(self, n_classes, y=None):
+        """(value, why) of this loss for scores near 0 over `n_classes` classes; see F.chance_level."""
+        return _F.chance_level(self, n_classes, y)
+
     def extra_repr(self):
         shown = [f"{k}={getattr(self, k)!r}" for k in self._hyper if k != "weight" and k != "pos_weight"]
         return ", ".join(shown + [f"reduction={self.reduction!r}"])

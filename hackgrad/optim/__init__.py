@@ -1,6 +1,11 @@
 """Optimizers and learning-rate schedules with PyTorch's names (`hackgrad.optim` ~ `torch.optim`).
 
-Each update rule is one short file built from the pieces in `transforms` (clip, decay, running averages).
+Each update rule is one short file built from the pieces in `transforms`. The pieces every rule shares run in
+`Optimizer.step` before the rule, configured as arguments of any optimizer: `maximize`, clipping
+(`clip_grad_norm=`, `clip_grad_value=`), then weight decay, coupled (`weight_decay`, an L2 pull added to the
+gradient) or decoupled (`decoupled_weight_decay=True`, as AdamW):
+
+    optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4, clip_grad_norm=1.0)
 """
 
 from hackgrad.optim import lr_scheduler, transforms

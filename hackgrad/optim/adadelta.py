@@ -3,7 +3,7 @@
 import numpy as np
 
 from hackgrad.optim.base import Optimizer, check_nonnegative
-from hackgrad.optim.transforms import add_weight_decay, ema_
+from hackgrad.optim.transforms import ema_
 
 
 class Adadelta(Optimizer):
@@ -27,7 +27,6 @@ class Adadelta(Optimizer):
     def update(self, p, grad, state, group):
         state["step"] += 1
         rho, eps = group["rho"], group["eps"]
-        grad = add_weight_decay(grad, p.data, group["weight_decay"])
         ema_(state["square_avg"], grad * grad, rho)
         delta = np.sqrt(state["acc_delta"] + eps) / np.sqrt(state["square_avg"] + eps) * grad
         ema_(state["acc_delta"], delta * delta, rho)

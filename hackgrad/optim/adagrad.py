@@ -3,7 +3,6 @@
 import numpy as np
 
 from hackgrad.optim.base import Optimizer, check_nonnegative
-from hackgrad.optim.transforms import add_weight_decay
 
 
 class Adagrad(Optimizer):
@@ -41,7 +40,6 @@ class Adagrad(Optimizer):
 
     def update(self, p, grad, state, group):
         state["step"] += 1
-        grad = add_weight_decay(grad, p.data, group["weight_decay"])
         lr_t = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         state["sum"] += grad * grad
         p.data -= lr_t * grad / (np.sqrt(state["sum"]) + group["eps"])

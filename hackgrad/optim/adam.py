@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from hackgrad.optim.base import Optimizer, check_nonnegative, check_unit_interval
-from hackgrad.optim.transforms import add_weight_decay, decay_weights_, ema_
+from hackgrad.optim.transforms import ema_
 
 
 class Adam(Optimizer):
@@ -55,12 +55,8 @@ class Adam(Optimizer):
     def update(self, p, grad, state, group):
         state["step"] += 1
         t = state["step"]
-        lr, wd = group["lr"], group["weight_decay"]
+        lr = group["lr"]
         beta1, beta2 = group["betas"]
-        if group["decoupled_weight_decay"]:
-            decay_weights_(p.data, lr, wd)
-        else:
-            grad = add_weight_decay(grad, p.data, wd)
         m = ema_(state["exp_avg"], grad, beta1)
         v = ema_(state["exp_avg_sq"], grad * grad, beta2)
         if group["amsgrad"]:

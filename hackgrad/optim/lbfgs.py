@@ -43,6 +43,8 @@ class LBFGS(Optimizer):
             history_size=history_size,
         )
         super().__init__(params, defaults, unknown)
+        if self.clip_grad_norm is not None or self.clip_grad_value is not None:
+            raise TypeError("LBFGS: takes no clip_grad_norm/clip_grad_value (its line search needs the true gradient)")
         if len(self.param_groups) != 1:
             raise ValueError(
                 f"LBFGS: takes one parameter group (one flat vector), got {len(self.param_groups)}"
@@ -107,12 +109,13 @@ def _write(params, x):
     """Copy the flat vector x into the parameters, in place and in each parameter's dtype."""
     offset = 0
     for p in params:
-        p.data[...] = x[offset : offset + p.size].reshape(p.shape)
-        offset += p.size
+        p.data[...] = x[offset : offset + p.numel()].reshape(p.shape)
+        p._bump_version()
+        offset += p.numel()
 
 
 def _gather_grads(params):
     """The parameters' gradients as one float64 vector (a parameter the loss ignores contributes zeros)."""
     return np.concatenate(
-        [np.zeros(p.size) if p.grad is None else np.asarray(p.grad, dtype=np.float64).ravel() for p in params]
+        [np.zeros(p.numel()) if p.grad is None else np.asarray(p.grad, dtype=np.float64).ravel() for p in params]
     )

@@ -9,7 +9,9 @@ lr; the numbers agree to rounding, and a closed form is easier to read and to re
 Call `scheduler.step()` after `optimizer.step()`, once per epoch (or per batch, for warm-up).
 """
 
+import copy
 import math
+import numbers
 from bisect import bisect_right
 
 from hackgrad.optim.base import Optimizer
@@ -48,7 +50,20 @@ class LRScheduler:
                     )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._check()
         self.step()
+
+    def _check(self):
+        """Raise ValueError for hyperparameters this schedule cannot use (subclasses extend); it runs on
+        construction and on every `load_state_dict`, so a saved state meets the same rules."""
+        owner = type(self).__name__
+        if isinstance(self.last_epoch, bool) or not isinstance(self.last_epoch, int) or self.last_epoch < -1:
+            raise ValueError(f"{owner}: last_epoch must be an integer >= -1, got {self.last_epoch!r}")
+        n = len(self.optimizer.param_groups)
+        if not isinstance(self.base_lrs, list) or len(self.base_lrs) != n:
+            raise ValueError(f"{owner}: base_lrs must list one lr per parameter group ({n}), got {self.base_lrs!r}")
+        for lr in self.base_lrs:
+            _check_lr(owner, "base_lrs", lr)
 
     def get_lr(self):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} must define get_lr()")
@@ -58,6 +73,8 @@ class LRScheduler:
         self._apply(self.get_lr())
 
     def _apply(self, lrs):
+        for lr in lrs:  # checked before any group changes: a NaN or negative lr would poison every weight
+            _check_lr(type(self).__name__, f"the lr computed for step {self.last_epoch}", lr)
         for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
@@ -71,14 +88,35 @@ class LRScheduler:
         return {k: v for k, v in vars(self).items() if k not in self._not_state}
 
     def load_state_dict(self, state_dict):
-        expected = set(self.state_dict())
+        """Restore what `state_dict` saved. Every key must be there and pass the constructor's checks, and
+        the lr it implies must be usable; otherwise nothing changes."""
+        vars(self).update(self._validated(state_dict))
+
+    def _validated(self, state_dict, expected=None):
+        """The attribute values `state_dict` would set, checked on a copy of this scheduler."""
+        owner = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, dict):
+            raise ValueError(f"{owner}: expected a dict, got {type(state_dict).__name__}")
+        expected = set(self.state_dict()) if expected is None else expected
         unknown = sorted(set(state_dict) - expected)
         if unknown:
-            raise ValueError(
-                f"{type(self).__name__}.load_state_dict: unknown keys {unknown}; expected {sorted(expected)}"
-            )
-        for key, value in state_dict.items():
-            setattr(self, key, list(value) if isinstance(value, tuple) else value)
+            raise ValueError(f"{owner}: unknown keys {unknown}; expected {sorted(expected)}")
+        missing = sorted(expected - set(state_dict))
+        if missing:
+            raise ValueError(f"{owner}: missing keys {missing} (was it saved by a different scheduler?)")
+        values = {k: list(v) if isinstance(v, tuple) else v for k, v in state_dict.items()}
+        trial = copy.copy(self)  # checked on a copy first: all or nothing
+        vars(trial).update(values)
+        try:
+            trial._check()
+            for lr in trial._lr_to_check():
+                _check_lr(type(self).__name__, f"the lr at step {trial.last_epoch}", lr)
+        except (TypeError, ValueError, ArithmeticError) as e:
+            raise ValueError(f"{owner}: the saved state is invalid: {e}") from None
+        return values
+
+    def _lr_to_check(self):
+        return self.get_lr()
 
 
 def _check_optimizer(scheduler, optimizer):
@@ -87,8 +125,22 @@ def _check_optimizer(scheduler, optimizer):
 
 
 def _check_positive_int(owner, name, value):
-    if int(value) != value or value < 1:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or int(value) != value or value < 1:
         raise ValueError(f"{owner}: {name} must be a positive integer, got {value}")
+
+
+def _check_lr(owner, what, lr):
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not 0 <= lr < math.inf:
+        raise ValueError(f"{owner}: {what} must be a finite number >= 0, got {lr!r}")
+
+
+def _check_factor(owner, name, value, low=0.0, high=math.inf, low_open=True):
+    """A finite number in (low, high] (or [low, high] when low_open is False)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"{owner}: {name} must be a finite number, got {value!r}")
+    if (value <= low if low_open else value < low) or value > high:
+        bracket = "(" if low_open else "["
+        raise ValueError(f"{owner}: {name} must be in {bracket}{low:g}, {high:g}], got {value}")
 
 
 class LambdaLR(LRScheduler):
@@ -127,6 +179,11 @@ class StepLR(LRScheduler):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
+    def _check(self):
+        super()._check()
+        _check_positive_int("StepLR", "step_size", self.step_size)
+        _check_factor("StepLR", "gamma", self.gamma)  # a negative gamma flips the lr's sign every step_size
+
     def get_lr(self):
         return [base * self.gamma ** (self.last_epoch // self.step_size) for base in self.base_lrs]
 
@@ -135,10 +192,14 @@ class ExponentialLR(LRScheduler):
     """lr = base_lr * gamma ** t"""
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
-        if not gamma > 0:
-            raise ValueError(f"ExponentialLR: gamma must be > 0, got {gamma}")
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
+
+    def _check(self):
+        super()._check()
+        if isinstance(self.gamma, numbers.Real) and not self.gamma > 0:
+            raise ValueError(f"ExponentialLR: gamma must be > 0, got {self.gamma}")
+        _check_factor("ExponentialLR", "gamma", self.gamma)
 
     def get_lr(self):
         return [base * self.gamma**self.last_epoch for base in self.base_lrs]
@@ -152,11 +213,14 @@ class CosineAnnealingLR(LRScheduler):
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         _check_positive_int("CosineAnnealingLR", "T_max", T_max)
-        if not eta_min >= 0:
-            raise ValueError(f"CosineAnnealingLR: eta_min must be >= 0, got {eta_min}")
         self.T_max = int(T_max)
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
+
+    def _check(self):
+        super()._check()
+        _check_positive_int("CosineAnnealingLR", "T_max", self.T_max)
+        _check_lr("CosineAnnealingLR", "eta_min", self.eta_min)
 
     def get_lr(self):
         cos = math.cos(math.pi * self.last_epoch / self.T_max)
@@ -170,15 +234,17 @@ class LinearLR(LRScheduler):
     """
 
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
-        if not 0 < start_factor <= 1:
-            raise ValueError(f"LinearLR: start_factor must be in (0, 1], got {start_factor}")
-        if not 0 <= end_factor <= 1:
-            raise ValueError(f"LinearLR: end_factor must be in [0, 1], got {end_factor}")
         _check_positive_int("LinearLR", "total_iters", total_iters)
         self.start_factor = start_factor
         self.end_factor = end_factor
         self.total_iters = int(total_iters)
         super().__init__(optimizer, last_epoch)
+
+    def _check(self):
+        super()._check()
+        _check_factor("LinearLR", "start_factor", self.start_factor, 0.0, 1.0)
+        _check_factor("LinearLR", "end_factor", self.end_factor, 0.0, 1.0, low_open=False)
+        _check_positive_int("LinearLR", "total_iters", self.total_iters)
 
     def get_lr(self):
         progress = min(self.last_epoch, self.total_iters) / self.total_iters
@@ -222,7 +288,17 @@ class SequentialLR(LRScheduler):
         self._milestones = milestones
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._check()
         self.step()
+
+    def _check(self):
+        super()._check()
+        m = self._milestones
+        if not isinstance(m, list) or len(m) != len(self._schedulers) - 1 or m != sorted(set(m)) or m[:1] < [1]:
+            raise ValueError(f"SequentialLR: milestones must be increasing positive integers, got {m!r}")
+
+    def _lr_to_check(self):
+        return []  # each schedule checks its own; get_lr here would move the active one's count
 
     def get_lr(self):
         idx = bisect_right(self._milestones, self.last_epoch)
@@ -237,24 +313,32 @@ class SequentialLR(LRScheduler):
         return state
 
     def load_state_dict(self, state_dict):
+        if not isinstance(state_dict, dict):
+            raise ValueError(f"SequentialLR.load_state_dict: expected a dict, got {type(state_dict).__name__}")
         state = dict(state_dict)
         children = state.pop("_schedulers", None)
-        if children is None or len(children) != len(self._schedulers):
-            n = "none" if children is None else len(children)
+        if not isinstance(children, list) or len(children) != len(self._schedulers):
+            n = len(children) if isinstance(children, list) else "no list of"
             raise ValueError(
                 f"SequentialLR.load_state_dict: saved {n} schedulers, this one has {len(self._schedulers)}"
             )
-        super().load_state_dict(state)
-        for s, child in zip(self._schedulers, children):
-            s.load_state_dict(child)
+        expected = set(self.state_dict()) - {"_schedulers"}
+        values = self._validated(state, expected)
+        child_values = [s._validated(child) for s, child in zip(self._schedulers, children)]
+        vars(self).update(values)  # all checked: now assign
+        for s, v in zip(self._schedulers, child_values):
+            vars(s).update(v)
 
 
-def warmup(optimizer, warmup_iters, after=None, start_factor=0.1):
-    """Linear warm-up from start_factor * lr to lr over `warmup_iters` steps, then `after` (if given)."""
-    ramp = LinearLR(optimizer, start_factor=start_factor, end_factor=1.0, total_iters=warmup_iters)
+def warmup(optimizer, warmup_iters, after=None, start_factor=0.1, last_epoch=-1):
+    """Linear warm-up from start_factor * lr to lr over `warmup_iters` steps, then `after` (if given).
+
+    `last_epoch` places the whole schedule at that step (a resumed run; see `SequentialLR`)."""
+    ramp = LinearLR(optimizer, start_factor=start_factor, end_factor=1.0, total_iters=warmup_iters,
+                    last_epoch=-1 if after is not None else last_epoch)
     if after is None:
         return ramp
-    return SequentialLR(optimizer, [ramp, after], milestones=[warmup_iters])
+    return SequentialLR(optimizer, [ramp, after], milestones=[warmup_iters], last_epoch=last_epoch)
 
 
 class ReduceLROnPlateau(LRScheduler):
@@ -279,34 +363,46 @@ class ReduceLROnPlateau(LRScheduler):
         eps=1e-8,
     ):
         _check_optimizer(self, optimizer)
-        if mode not in ("min", "max"):
-            raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
-        if threshold_mode not in ("rel", "abs"):
-            raise ValueError(
-                f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}"
-            )
-        if not 0 <= factor < 1:
-            raise ValueError(f"ReduceLROnPlateau: factor must be in [0, 1), got {factor}")
-        for name, value in (("patience", patience), ("cooldown", cooldown)):
-            if int(value) != value or value < 0:
-                raise ValueError(f"ReduceLROnPlateau: {name} must be a non-negative integer, got {value}")
-        if not threshold >= 0:
-            raise ValueError(f"ReduceLROnPlateau: threshold must be >= 0, got {threshold}")
         n = len(optimizer.param_groups)
-        min_lrs = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * n
-        if len(min_lrs) != n:
-            raise ValueError(
-                f"ReduceLROnPlateau: expected {n} min_lrs (one per parameter group), got {len(min_lrs)}"
-            )
         self.optimizer = optimizer
         self.mode, self.threshold_mode = mode, threshold_mode
-        self.factor, self.patience, self.threshold = factor, int(patience), threshold
-        self.cooldown, self.min_lrs, self.eps = int(cooldown), min_lrs, eps
+        self.factor, self.patience, self.threshold = factor, patience, threshold
+        self.cooldown, self.eps = cooldown, eps
+        self.min_lrs = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * n
         self.best = math.inf if mode == "min" else -math.inf
         self.num_bad_epochs = 0
         self.cooldown_counter = 0
         self.last_epoch = 0
+        self._check()
+        self.patience, self.cooldown = int(patience), int(cooldown)
         self._last_lr = [group["lr"] for group in optimizer.param_groups]
+
+    def _check(self):
+        owner = "ReduceLROnPlateau"
+        if self.mode not in ("min", "max"):
+            raise ValueError(f"{owner}: mode must be 'min' or 'max', got {self.mode!r}")
+        if self.threshold_mode not in ("rel", "abs"):
+            raise ValueError(f"{owner}: threshold_mode must be 'rel' or 'abs', got {self.threshold_mode!r}")
+        f = self.factor
+        if isinstance(f, bool) or not isinstance(f, numbers.Real) or not 0 <= f < 1:
+            raise ValueError(f"{owner}: factor must be in [0, 1), got {f}")
+        for name in ("patience", "cooldown", "num_bad_epochs", "cooldown_counter", "last_epoch"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or int(value) != value or value < 0:
+                raise ValueError(f"{owner}: {name} must be a non-negative integer, got {value}")
+        _check_lr(owner, "threshold", self.threshold)
+        _check_lr(owner, "eps", self.eps)
+        n = len(self.optimizer.param_groups)
+        if not isinstance(self.min_lrs, list) or len(self.min_lrs) != n:
+            got = len(self.min_lrs) if isinstance(self.min_lrs, list) else repr(self.min_lrs)
+            raise ValueError(f"{owner}: expected {n} min_lrs (one per parameter group), got {got}")
+        for lr in self.min_lrs:
+            _check_lr(owner, "min_lr", lr)
+        if isinstance(self.best, bool) or not isinstance(self.best, numbers.Real) or math.isnan(self.best):
+            raise ValueError(f"{owner}: best must be a number, got {self.best!r}")
+
+    def _lr_to_check(self):
+        return []  # this one only scales the lr the optimizer already has
 
     def is_better(self, current, best):
         rel = self.threshold_mode == "rel"

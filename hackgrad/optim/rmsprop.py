@@ -3,7 +3,7 @@
 import numpy as np
 
 from hackgrad.optim.base import Optimizer, check_nonnegative
-from hackgrad.optim.transforms import add_weight_decay, ema_, trace_
+from hackgrad.optim.transforms import ema_, trace_
 
 
 class RMSprop(Optimizer):
@@ -48,7 +48,6 @@ class RMSprop(Optimizer):
     def update(self, p, grad, state, group):
         state["step"] += 1
         alpha = group["alpha"]
-        grad = add_weight_decay(grad, p.data, group["weight_decay"])
         square_avg = ema_(state["square_avg"], grad * grad, alpha)
         if group["centered"]:
             grad_avg = ema_(state.setdefault("grad_avg", np.zeros_like(p.data)), grad, alpha)

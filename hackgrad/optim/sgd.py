@@ -3,7 +3,7 @@
 import numpy as np
 
 from hackgrad.optim.base import Optimizer, check_nonnegative
-from hackgrad.optim.transforms import add_weight_decay, trace_
+from hackgrad.optim.transforms import trace_
 
 
 class SGD(Optimizer):
@@ -44,7 +44,6 @@ class SGD(Optimizer):
             )
 
     def update(self, p, grad, state, group):
-        grad = add_weight_decay(grad, p.data, group["weight_decay"])
         momentum = group["momentum"]
         if momentum != 0:
             if "momentum_buffer" not in state:

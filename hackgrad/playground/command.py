@@ -1,4 +1,8 @@
-"""`hackgrad playground`: serve the 2-D classification playground on this machine and open a browser on it."""
+"""`hackgrad playground` and `hackgrad circuit`: serve the pages on this machine and open a browser on one.
+
+One server serves both pages (/ the playground, /circuit the circuit); the commands differ only in the
+page the browser opens.
+"""
 
 import sys
 
@@ -18,7 +22,7 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def run(args):
+def run(args, page="", name="playground"):
     import signal
     import threading
     import webbrowser
@@ -26,21 +30,22 @@ def run(args):
     from hackgrad.playground.server import make_server
 
     if not 0 <= args.port <= 65535:
-        print(f"hackgrad playground: --port must be in [0, 65535], got {args.port}", file=sys.stderr)
+        print(f"hackgrad {name}: --port must be in [0, 65535], got {args.port}", file=sys.stderr)
         return 2
     try:
         server = make_server(args.host, args.port, quiet=not args.verbose)
     except OSError as e:
-        print(f"hackgrad playground: cannot listen on {args.host}:{args.port}: {e.strerror or e}; "
+        print(f"hackgrad {name}: cannot listen on {args.host}:{args.port}: {e.strerror or e}; "
               "try another --port (0 picks a free one)", file=sys.stderr)
         return 1
     if args.host not in LOOPBACK:
         print(f"warning: listening on {args.host}: anyone who can reach it can use the playground "
               "(there is no login)", file=sys.stderr)
-    print(f"hackgrad playground at {server.url}  (Ctrl-C stops it)", flush=True)
+    url = server.url + page
+    print(f"hackgrad {name} at {url}  (Ctrl-C stops it)", flush=True)
     if not args.no_browser:
         # a terminal browser (lynx via $BROWSER) would block here, so open it beside the server
-        threading.Thread(target=webbrowser.open, args=(server.url,), daemon=True).start()
+        threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
     if threading.current_thread() is threading.main_thread():
         # `kill` (SIGTERM) stops it as cleanly as Ctrl-C does: the socket is closed on the way out
         signal.signal(signal.SIGTERM, _interrupt)

@@ -12,12 +12,15 @@ The same seed gives the same points, the same initial weights and the same mini-
 import math
 import numbers
 import threading
+import time
 
 import numpy as np
 
-from hackgrad import data, nn, optim
+from hackgrad import data, nn
 from hackgrad.autograd import Tensor, no_grad
-from hackgrad.nn import functional as F
+from hackgrad.models import build_model
+from hackgrad.models.mlp import mlp_spec
+from hackgrad.train.recipe import decay_groups, make_loss, make_optimizer
 from hackgrad.train.step import train_step
 
 __all__ = [
@@ -94,7 +97,7 @@ class _Number:
 
     def parse(self, name, value):
         # bool is an int subclass: {"seed": true} is a mistake, not seed 1
-        ok = not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
+        ok = not isinstance(value, bool) and isinstance(value, numbers.Real) and _finite_real(value)
         if ok and self.kind is int:
             ok = value == int(value)  # 200.0 from a JavaScript number is fine, 0.5 is not
         if ok:
@@ -102,7 +105,7 @@ class _Number:
             ok = self.lo <= value <= self.hi and not (self.open_lo and value == self.lo)
         if not ok:
             what = "an integer" if self.kind is int else "a number"
-            raise ConfigError(f"{name} must be {what} in {self.valid}, got {value!r}", field=name,
+            raise ConfigError(f"{name} must be {what} in {self.valid}, got {_show(value)}", field=name,
                               valid=self.valid)
         return value
 
@@ -124,12 +127,12 @@ class _Sizes:
             try:
                 value = [int(p) for p in parts]
             except ValueError:
-                raise ConfigError(f"{name} must be {self.valid}, got {value!r}", field=name,
+                raise ConfigError(f"{name} must be {self.valid}, got {_show(value)}", field=name,
                                   valid=self.valid) from None
         if not isinstance(value, (list, tuple)) or len(value) > self.max_layers or not all(
             _is_int(v) and 1 <= v <= self.max_width for v in value
         ):
-            raise ConfigError(f"{name} must be {self.valid}, got {value!r}", field=name, valid=self.valid)
+            raise ConfigError(f"{name} must be {self.valid}, got {_show(value)}", field=name, valid=self.valid)
         return [int(v) for v in value]
 
     def describe(self):
@@ -144,6 +147,8 @@ FIELDS = {
     "noise": _Number(float, None, 0.0, 2.0, "std of the Gaussian noise; default depends on the dataset"),
     "classes": _Number(int, None, 2, 8, "spiral arms / blob centres / custom classes (others have 2)"),
     "seed": _Number(int, 0, 0, 2**32 - 1, "seeds the data, the initial weights and the mini-batch order"),
+    "test_fraction": _Number(float, 0.2, 0.0, 0.9, "share of the generated points held out for testing"),
+    "init_seed": _Number(int, None, 0, 2**32 - 1, "seeds the initial weights and batch order (default: seed)"),
     # the model
     "hidden": _Sizes([8, 8], 6, 128, "hidden layer widths; [] is a linear classifier"),
     "activation": _Choice(ACTIVATIONS, "tanh", "the nonlinearity after each hidden layer"),
@@ -156,9 +161,23 @@ FIELDS = {
     # the view
     "grid": _Number(int, 50, 8, 128, "decision-region grid resolution per side"),
 }
-_DATA_FIELDS = ("dataset", "n_points", "noise", "classes", "seed", "points")
+_DATA_FIELDS = ("dataset", "n_points", "noise", "classes", "seed", "test_fraction", "init_seed", "points")
 _MODEL_FIELDS = ("hidden", "activation")
 HOT_FIELDS = ("loss", "optimizer", "lr", "l2", "batch_size", "grid")  # changeable without a reset
+
+
+def _show(value, limit=60):
+    """repr(value) cut to `limit` characters: an error message must not echo a megabyte back."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _finite_real(v):
+    """math.isfinite that answers False, not OverflowError, for an int too large for a float (10**400)."""
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
 
 
 def _is_int(v):
@@ -168,7 +187,7 @@ def _is_int(v):
 def _check_int(name, value, lo, hi):
     """`value` as an int in [lo, hi], or PlaygroundError naming `name` and the range."""
     if not _is_int(value) or not lo <= value <= hi:
-        raise PlaygroundError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}", field=name,
+        raise PlaygroundError(f"{name} must be an integer in [{lo}, {hi}], got {_show(value)}", field=name,
                               valid=f"[{lo}, {hi}]")
     return int(value)
 
@@ -190,7 +209,7 @@ def _parse_points(value, n_classes, *, field="points", error=PlaygroundError):
         ok = isinstance(p, (list, tuple)) and len(p) == 3
         if ok:
             x, y, c = p
-            ok = all(isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+            ok = all(isinstance(v, numbers.Real) and not isinstance(v, bool) and _finite_real(v)
                      and abs(v) <= _COORD_LIMIT for v in (x, y))
         if not ok:
             raise error(
@@ -277,6 +296,13 @@ def _make_data(cfg, rng):
     return pts[:, :2].copy(), pts[:, 2].astype(np.int64)
 
 
+def _test_mask(n, fraction, rng):
+    """A boolean mask holding out floor(n * fraction) of n points, drawn by `rng`."""
+    mask = np.zeros(n, dtype=bool)
+    mask[rng.permutation(n)[: int(n * fraction)]] = True
+    return mask
+
+
 def _view_for(X):
     """A square around the points with a margin so regions show beyond the data; [-1, 1]**2 if empty."""
     if len(X) == 0:
@@ -288,40 +314,21 @@ def _view_for(X):
     return [cx - half, cx + half, cy - half, cy + half]
 
 
-_ACTIVATION_LAYERS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
-
-
 def _build_model(hidden, activation, n_classes, rng):
-    """2 -> hidden... -> n_classes scores: Linear, then the activation after every layer but the last."""
-    sizes = [2, *hidden, n_classes]
-    layers = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(n_in, n_out, dtype=DTYPE, rng=rng))
-        if i < len(hidden):
-            layers.append(_ACTIVATION_LAYERS[activation]())
-    return nn.Sequential(*layers)
+    """2 -> hidden... -> n_classes scores: the recipe's MLP (Linear, then the activation between layers)."""
+    return build_model(mlp_spec(2, hidden, n_classes, activation=activation), rng=rng)
 
 
 def _build_optimizer(model, name, lr, l2):
-    """Weights decay by l2, biases not (a bias only shifts a boundary; shrinking it buys no smoothness)."""
-    linears = [m for m in model if isinstance(m, nn.Linear)]
-    groups = [
-        {"params": [m.weight for m in linears], "weight_decay": l2},
-        {"params": [m.bias for m in linears], "weight_decay": 0.0},
-    ]
-    if name == "sgd":
-        return optim.SGD(groups, lr=lr)
-    if name == "momentum":
-        return optim.SGD(groups, lr=lr, momentum=MOMENTUM)
-    return optim.Adam(groups, lr=lr)
+    """The recipe's optimizer: weights decay by l2, biases not; two groups, so l2 can change while training."""
+    momentum = MOMENTUM if name == "momentum" else None
+    return make_optimizer(name, decay_groups(model, l2, split=True), lr=lr, momentum=momentum)
 
 
 def _data_loss(name, scores, y):
-    if name == "cross_entropy":
-        return F.cross_entropy(scores, y)
-    # The guide's SVM, one score per class: for 2 classes this is max(0, 1 - (s_y - s_other)), the binary
-    # hinge on the score difference.
-    return F.weston_watkins_loss(scores, y)
+    # "hinge" is the guide's SVM, one score per class: for 2 classes this is max(0, 1 - (s_y - s_other)), the
+    # binary hinge on the score difference.
+    return make_loss("cross_entropy" if name == "cross_entropy" else "multiclass_svm")(scores, y)
 
 
 def _finite(x):
@@ -350,7 +357,12 @@ class Session:
         with self._lock:
             self.config = cfg
             data_seq, init_seq, batch_seq = np.random.SeedSequence(cfg["seed"]).spawn(3)
-            self.X_, self.y_ = _make_data(cfg, np.random.default_rng(data_seq))
+            if cfg["init_seed"] is not None:  # new weights on the same points
+                init_seq, batch_seq = np.random.SeedSequence(cfg["init_seed"]).spawn(2)
+            data_rng = np.random.default_rng(data_seq)
+            self.X_, self.y_ = _make_data(cfg, data_rng)
+            self.test_ = _test_mask(len(self.X_), cfg["test_fraction"] if cfg["dataset"] != "custom" else 0.0,
+                                    data_rng)
             self.n_classes_ = int(cfg["classes"])
             self.view_ = _view_for(self.X_)
             self.model_ = _build_model(cfg["hidden"], cfg["activation"], self.n_classes_,
@@ -394,41 +406,72 @@ class Session:
         """Add labelled points ([[x, y, label], ...]); `replace` swaps out every point. The model is kept."""
         with self._lock:
             X, y = _parse_points(points, self.n_classes_)
+            test = np.zeros(len(X), dtype=bool)  # a clicked point is for training
             if not replace:
                 X, y = np.concatenate([self.X_, X]), np.concatenate([self.y_, y])
+                test = np.concatenate([self.test_, test])
             if len(X) > MAX_POINTS:
                 raise PlaygroundError(f"points: at most {MAX_POINTS} points in all, this would make {len(X)}",
                                       field="points")
-            self.X_, self.y_ = X, y
+            self.X_, self.y_, self.test_ = X, y, test
             # the next batch starts a new permutation, over the new set
             self._order, self._cursor = np.empty(0, dtype=np.int64), 0
             return self.state()
 
     # --- training ------------------------------------------------------------------------------------
+    def remove_points(self, indices):
+        """Remove the points at `indices` (a learner's right-click); the model is kept. Returns `state()`."""
+        with self._lock:
+            if not isinstance(indices, (list, tuple)) or not all(_is_int(i) and 0 <= i < len(self.X_)
+                                                                 for i in indices):
+                raise PlaygroundError(f"remove must be a list of point indices in [0, {len(self.X_) - 1}], "
+                                      f"got {_show(indices)}", field="remove")
+            keep = np.ones(len(self.X_), dtype=bool)
+            keep[list(indices)] = False
+            self.X_, self.y_, self.test_ = self.X_[keep], self.y_[keep], self.test_[keep]
+            self._order, self._cursor = np.empty(0, dtype=np.int64), 0
+            return self.state()
+
     def _next_batch(self):
-        """Indices of the next mini-batch: a fresh permutation each epoch (its last batch may be short)."""
-        n = len(self.X_)
+        """Indices of the next mini-batch of training points: a fresh permutation each epoch (its last
+        batch may be short). Test points are never trained on."""
         if self._cursor >= len(self._order):
-            self._order, self._cursor = self._batch_rng.permutation(n), 0
+            self._order, self._cursor = self._batch_rng.permutation(np.flatnonzero(~self.test_)), 0
+        n = len(self._order)
         size = min(self.config["batch_size"], n)
         idx = self._order[self._cursor:self._cursor + size]
         self._cursor += size
         return idx
 
-    def step(self, n=1, *, grid=True):
-        """Take `n` optimizer steps; returns losses, accuracy on every point and (with `grid`) the regions."""
+    def step(self, n=1, *, grid=True, max_seconds=None):
+        """Take `n` optimizer steps; returns losses, accuracy on every point and (with `grid`) the regions.
+
+        With `max_seconds`, training stops early once that much time has passed (at least one step is
+        taken), so a server's request never holds the lock long; `len(losses)` says how many were taken.
+        """
         n = _check_int("n", n, 1, MAX_STEPS_PER_CALL)
         with self._lock:
-            if len(self.X_) == 0:
+            if not np.any(~self.test_):
                 raise PlaygroundError("no points to train on: click the canvas to add some (shift-click for "
                                       "class B), or pick a generated dataset", field="points")
-            losses = self._train(n)
+            losses = self._train_for(n, max_seconds)
             self.diverged_ = self.diverged_ or not all(math.isfinite(v) for v in losses)
-            self.history_.append([self.steps_, _finite(np.mean(losses)), self._accuracy()])
+            test_loss, test_accuracy = self._test_scores()
+            self.history_.append([self.steps_, _finite(np.mean(losses)), self._accuracy(), test_loss,
+                                  test_accuracy])
             del self.history_[:-HISTORY_LIMIT]
             out = self.state(points=False, grid=grid)
             out["losses"] = [_finite(v) for v in losses]
             return out
+
+    def _train_for(self, n, max_seconds):
+        """`_train(n)`, or as many of the n steps as fit in `max_seconds`."""
+        if max_seconds is None:
+            return self._train(n)
+        deadline, losses = time.perf_counter() + max_seconds, []
+        while len(losses) < n and (not losses or time.perf_counter() < deadline):
+            losses += self._train(min(n - len(losses), 5))  # 5 steps take milliseconds: a fine-grained clock
+        return losses
 
     def _train(self, n):
         loss_name, losses = self.config["loss"], []
@@ -450,10 +493,21 @@ class Session:
         with no_grad(), np.errstate(over="ignore", invalid="ignore"):  # a diverged model, see _train
             return self.model_(Tensor(X, dtype=DTYPE)).data
 
-    def _accuracy(self):
-        if len(self.X_) == 0:
+    def _accuracy(self, test=False):
+        """Accuracy on the training points (or, with `test`, on the held-out ones); None when there are none."""
+        mask = self.test_ if test else ~self.test_
+        if not mask.any():
             return None
-        return float((self._scores(self.X_).argmax(axis=1) == self.y_).mean())
+        return float((self._scores(self.X_[mask]).argmax(axis=1) == self.y_[mask]).mean())
+
+    def _test_scores(self):
+        """(data loss, accuracy) on the held-out points, or (None, None) without any."""
+        if not self.test_.any():
+            return None, None
+        with no_grad(), np.errstate(over="ignore", invalid="ignore"):
+            scores = self.model_(Tensor(self.X_[self.test_], dtype=DTYPE))
+            loss = _finite(_data_loss(self.config["loss"], scores, self.y_[self.test_]).item())
+        return loss, self._accuracy(test=True)
 
     def _reg_loss(self):
         weights = self.optimizer_.param_groups[0]["params"]
@@ -512,6 +566,40 @@ class Session:
                         lo=acts.min(axis=1).round(4).tolist(), hi=acts.max(axis=1).round(4).tolist())
             return info
 
+    def network(self, resolution=16, max_units=16):
+        """The whole network at a glance: each unit's output over the view (inputs, hidden layers and the
+        output scores) as a resolution**2 map, and the weights linking consecutive layers.
+
+        A unit whose output hardly changes over the view is `stuck` (a saturated tanh or sigmoid, or a
+        ReLU that is off everywhere: also `dead`); neither learns much, since its gradient is near zero.
+        """
+        with self._lock:
+            resolution = _check_int("resolution", resolution, 4, 48)
+            h = Tensor(self._grid_inputs(resolution), dtype=DTYPE)
+            maps = [h.data]
+            weights = []
+            with no_grad(), np.errstate(over="ignore", invalid="ignore"):
+                for module in self.model_:
+                    h = module(h)
+                    if isinstance(module, nn.Linear):
+                        weights.append(module.weight.data[:max_units, :max_units])  # (out, in)
+                    else:  # an activation closes a hidden layer
+                        maps.append(h.data)
+                maps.append(h.data)  # the output scores
+            layers = []
+            for i, m in enumerate(maps):
+                acts = np.nan_to_num(m[:, :max_units].T.astype(np.float64))  # (units, res*res)
+                lo, hi = acts.min(axis=1), acts.max(axis=1)
+                hidden = 0 < i < len(maps) - 1
+                stuck = (hi - lo < 1e-3) & hidden
+                dead = stuck & (hi <= 0) & (self.config["activation"] == "relu")
+                kind = "input" if i == 0 else "output" if i == len(maps) - 1 else "hidden"
+                layers.append({"kind": kind, "units": np.round(acts, 3).tolist(), "lo": lo.round(4).tolist(),
+                               "hi": hi.round(4).tolist(), "total_units": int(m.shape[1]),
+                               "stuck": stuck.tolist(), "dead": dead.tolist()})
+            return {"resolution": resolution, "activation": self.config["activation"], "layers": layers,
+                    "weights": [np.round(np.nan_to_num(w.astype(np.float64)), 4).tolist() for w in weights]}
+
     def state(self, *, points=True, grid=True):
         """What the page shows: config, counters, latest loss and accuracy, optionally points and grid."""
         with self._lock:
@@ -521,17 +609,21 @@ class Session:
                 "n_points": len(self.X_),
                 "view": list(self.view_),
                 "step": self.steps_,
-                "epoch": self.samples_seen_ / len(self.X_) if len(self.X_) else 0.0,
+                "epoch": self.samples_seen_ / max(int((~self.test_).sum()), 1),
                 "loss": self.history_[-1][1] if self.history_ else None,
+                "test_loss": self.history_[-1][3] if self.history_ else None,
                 "reg_loss": _finite(self._reg_loss()),
                 "accuracy": self._accuracy(),  # fresh: points may have changed since the last step
+                "n_test": int(self.test_.sum()),
+                "test_accuracy": self._accuracy(test=True),
                 "diverged": self.diverged_,
-                "n_parameters": sum(p.size for p in self.model_.parameters()),
+                "n_parameters": sum(p.numel() for p in self.model_.parameters()),
             }
             if points:
                 out["points"] = [[round(float(a), 5), round(float(b), 5), int(c)]
                                  for (a, b), c in zip(self.X_, self.y_)]
                 out["history"] = [list(h) for h in self.history_]
+                out["test"] = self.test_.astype(int).tolist()  # 1 marks a held-out point
             if grid:
                 out["grid"] = self.grid()
             return out

@@ -65,6 +65,13 @@ def run(args):
 
     if args.min_folds > args.folds:
         raise SystemExit(f"hackgrad search: --min-folds ({args.min_folds}) must be <= --folds ({args.folds})")
+    if args.out:
+        from hackgrad.io import check_writable_dir
+
+        try:
+            check_writable_dir(args.out, "--out")  # now, not after the whole search
+        except ValueError as err:
+            raise SystemExit(f"hackgrad search: {err}") from None
     X, y = getattr(data, f"load_{args.data}")()
     X_train, X_test, y_train, y_test = data.train_test_split(X, y, test_size=args.test_size, seed=args.seed)
     try:
@@ -103,15 +110,17 @@ def run(args):
         print("final leaderboard:")
         print(search.leaderboard_.format(top=10))
     if args.out:
-        os.makedirs(args.out, exist_ok=True)
-        path = search.ensemble_.save(
-            os.path.join(args.out, "ensemble.npz"),
-            extra={"data": args.data, "seed": args.seed, "summary": summary},
-        )
         from hackgrad.io import atomic_write
 
-        with atomic_write(os.path.join(args.out, "leaderboard.json"), "w") as f:
-            json.dump(search.results(), f, indent=1)
+        try:
+            path = search.ensemble_.save(
+                os.path.join(args.out, "ensemble.npz"),
+                extra={"data": args.data, "seed": args.seed, "summary": summary},
+            )
+            with atomic_write(os.path.join(args.out, "leaderboard.json"), "w") as f:
+                json.dump(search.results(), f, indent=1)
+        except OSError as err:  # a full disk, say: the files there before are complete (atomic writes)
+            raise SystemExit(f"hackgrad search: could not save into {args.out}: {err}") from None
         summary["saved"] = path
     print(f"best model (id {search.best_id_}): CV accuracy {search.best_score_:.4f}, test accuracy {best_test:.4f}")
     print(f"ensemble of {len(search.ensemble_)}: test accuracy {ens_test:.4f}")

@@ -11,6 +11,8 @@ Names load on first use, so `hackgrad train --help` (which imports `hackgrad.tra
 from hackgrad.util import lazy_exports
 
 _LAZY = {
+    "train_step": "hackgrad.train.step",
+    "train_epoch": "hackgrad.train.step",
     "fit": "hackgrad.train.trainer",
     "Trainer": "hackgrad.train.trainer",
     "evaluate": "hackgrad.train.trainer",
@@ -33,12 +35,13 @@ _LAZY = {
     "CheckpointError": "hackgrad.train.checkpoint",
     "save_checkpoint": "hackgrad.train.checkpoint",
     "load_checkpoint": "hackgrad.train.checkpoint",
-    "build_model": "hackgrad.train.model_spec",
-    "mlp_spec": "hackgrad.train.model_spec",
-    "spec_of": "hackgrad.train.model_spec",
+    "build_model": "hackgrad.models",
+    "mlp_spec": "hackgrad.models.mlp",
+    "spec_of": "hackgrad.models",
     "diagnose": "hackgrad.train.diagnostics",
     "DiagnosticReport": "hackgrad.train.diagnostics",
     "Check": "hackgrad.train.diagnostics",
+    "register_check": "hackgrad.train.diagnostics",
     "lr_range_test": "hackgrad.train.diagnostics",
     "plot_history": "hackgrad.train.plots",
     "plot_decision_regions": "hackgrad.train.plots",

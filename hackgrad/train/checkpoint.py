@@ -153,7 +153,7 @@ class Checkpoint:
                 f"checkpoint {self.path} stores no model config; build the model yourself and call "
                 "model.load_state_dict(checkpoint.model_state)"
             )
-        from hackgrad.train.model_spec import build_model
+        from hackgrad.models import build_model
 
         model = build_model(self.model_spec)
         model.load_state_dict(self.best_state() if best else self.model_state)

@@ -21,119 +21,32 @@ Every check works on a copy of the model, so the model you pass is not changed.
 import contextlib
 import copy
 import math
+import types
 
 import numpy as np
 
 from hackgrad.autograd import detect_anomaly, no_grad
 from hackgrad.autograd.tensor import Tensor
+from hackgrad.nn.functional.loss import chance_level
 from hackgrad.train import metrics as M
-from hackgrad.train.step import NonFiniteLossError, as_input, as_target, model_dtype, train_step
+from hackgrad.train.checks import (  # noqa: F401  (this API too)
+    CHECKS,
+    Check,
+    DiagnosticReport,
+    _default_optimizer,
+    _inputs,
+    _sample,
+    _targets,
+    register_check,
+)
+from hackgrad.train.lr_finder import LRRangeResult, check_lr_range, lr_range_test  # noqa: F401
+from hackgrad.train.step import train_step
 
 __all__ = [
-    "diagnose",
-    "DiagnosticReport",
-    "Check",
-    "check_initial_loss",
-    "check_overfit",
-    "check_activations",
-    "check_gradients",
-    "check_nonfinite",
-    "lr_range_test",
-    "check_lr_range",
+    "diagnose", "DiagnosticReport", "Check", "CHECKS", "register_check", "check_initial_loss", "check_overfit",
+    "check_activations", "check_gradients", "check_nonfinite", "lr_range_test", "check_lr_range",
     "check_class_balance",
-    "CHECKS",
 ]
-
-STATUSES = ("ok", "warn", "fail", "skip")
-
-
-class Check:
-    """The outcome of one check: `status` ("ok", "warn", "fail" or "skip"), what was `found`, what to try
-    (`advice`, empty when all is well) and the measured numbers (`data`)."""
-
-    def __init__(self, name, status, found, advice="", data=None):
-        if status not in STATUSES:
-            raise ValueError(f"Check: status must be one of {STATUSES}, got {status!r}")
-        self.name, self.status, self.found, self.advice = name, status, found, advice
-        self.data = {} if data is None else data
-
-    @property
-    def ok(self):
-        return self.status in ("ok", "skip")
-
-    def __str__(self):
-        tag = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL", "skip": "skip"}[self.status]
-        text = f"[{tag}] {self.name}: {self.found}"
-        if self.advice:
-            text += f"\n       try: {self.advice}"
-        return text
-
-    def __repr__(self):
-        return f"Check({self.name!r}, {self.status!r})"
-
-
-class DiagnosticReport:
-    """The checks of one `diagnose` call: `str(report)` is the readable form, `report[name]` one check."""
-
-    def __init__(self, checks):
-        self.checks = list(checks)
-
-    @property
-    def ok(self):
-        return all(c.ok for c in self.checks)
-
-    @property
-    def problems(self):
-        return [c for c in self.checks if not c.ok]
-
-    def __getitem__(self, name):
-        for c in self.checks:
-            if c.name == name:
-                return c
-        raise KeyError(f"no check named {name!r}; this report has {', '.join(c.name for c in self.checks)}")
-
-    def __iter__(self):
-        return iter(self.checks)
-
-    def __str__(self):
-        n = len(self.problems)
-        head = f"hackgrad diagnostics: {len(self.checks)} checks, " + (
-            "no problems found" if n == 0 else f"{n} problem{'s' * (n != 1)}"
-        )
-        return "\n".join([head, *map(str, self.checks)])
-
-    def __repr__(self):
-        return f"DiagnosticReport({[(c.name, c.status) for c in self.checks]})"
-
-    def to_dict(self):
-        return {
-            c.name: {"status": c.status, "found": c.found, "advice": c.advice, "data": c.data}
-            for c in self.checks
-        }
-
-
-# --- shared plumbing ---------------------------------------------------------------------------------
-def _default_optimizer(params):
-    from hackgrad.optim import Adam
-
-    return Adam(params, lr=1e-3)
-
-
-def _inputs(X, model):
-    return as_input(X, model_dtype(model))
-
-
-def _targets(y, model):
-    return as_target(y, model_dtype(model))
-
-
-def _sample(X, y, n, seed):
-    """n samples in a seeded order (the first n of a permutation), as arrays."""
-    X, y = np.asarray(X), np.asarray(y)
-    if len(X) != len(y):
-        raise ValueError(f"diagnose: X has {len(X)} samples but y has {len(y)}")
-    idx = np.random.default_rng(seed).permutation(len(X))[: min(n, len(X))]
-    return X[idx], y[idx]
 
 
 def _leaves(model):
@@ -148,81 +61,44 @@ def _leaves(model):
 class _Watch:
     """Record each leaf layer's output during forward passes, and which layer was running when an op failed.
 
-    It wraps each leaf module's `forward` on the instance (the class is untouched) and unwraps on exit.
+    Forward hooks, not patches: a pre-hook pushes the layer, the forward hook pops it and keeps its output.
+    An op that raises inside a layer skips the pop, so the top of the stack names the layer that failed.
     """
 
     def __init__(self, model, record=True):
         self.model, self.record = model, record
         self.outputs = {}  # name -> list of output arrays
         self.stack = []
-        self.failed_in = None
+
+    @property
+    def failed_in(self):
+        return self.stack[-1] if self.stack else None
 
     def __enter__(self):
-        self._patched = []
+        self.handles = []
         for name, module in _leaves(self.model):
-            original = module.forward
-            object.__setattr__(module, "forward", self._wrap(name, module, original))
-            self._patched.append(module)
+            self.handles.append(module.register_forward_pre_hook(self._entering(name)))
+            self.handles.append(module.register_forward_hook(self._leaving(name)))
         return self
 
-    def _wrap(self, name, module, original):
-        def forward(*args, **kwargs):
+    def _entering(self, name):
+        def hook(module, args):
             self.stack.append((name, type(module).__name__))
-            try:
-                out = original(*args, **kwargs)
-            except FloatingPointError:
-                if self.failed_in is None:
-                    self.failed_in = self.stack[-1]
-                raise
-            finally:
-                self.stack.pop()
+
+        return hook
+
+    def _leaving(self, name):
+        def hook(module, args, out):
+            self.stack.pop()
             if self.record and isinstance(out, Tensor):
                 self.outputs.setdefault(name, []).append(out.data)
-            return out
 
-        return forward
+        return hook
 
     def __exit__(self, *exc):
-        for module in self._patched:
-            module.__dict__.pop("forward", None)
+        for handle in self.handles:
+            handle.remove()
         return False
-
-
-def _loss_name(loss_fn):
-    loss_fn = getattr(loss_fn, "func", loss_fn)  # functools.partial(F.cross_entropy, label_smoothing=0.1)
-    name = getattr(loss_fn, "__name__", None) or type(loss_fn).__name__
-    return name.lower().replace("_", "")
-
-
-def _expected_initial_loss(loss_fn, scores, y):
-    """(expected loss, explanation) for a model that is unsure at initialisation, or (None, why not)."""
-    name = _loss_name(loss_fn)
-    n_classes = scores.shape[1] if scores.ndim == 2 else 1
-    margin = float(getattr(loss_fn, "margin", 1.0))
-    if n_classes > 1:
-        C = n_classes
-        if "crossentropy" in name or "nll" in name:
-            return math.log(C), f"log({C}) = {math.log(C):.3f} for softmax cross-entropy over {C} classes"
-        if "westonwatkins" in name or "multiclasssvm" in name:
-            return (
-                (C - 1) * margin,
-                f"(C - 1) * margin = {(C - 1) * margin:g} for the multiclass SVM loss with scores near 0",
-            )
-        if "multimargin" in name:
-            return (
-                C - 1
-            ) / C * margin, f"(C - 1) / C * margin = {(C - 1) / C * margin:.3f} with scores near 0"
-        if "crammersinger" in name:
-            return margin, f"margin = {margin:g} for the Crammer-Singer loss with scores near 0"
-    else:
-        if "binarycrossentropy" in name or "bcewithlogits" in name:
-            return math.log(2), "log(2) = 0.693 for a logistic loss with scores near 0"
-        if "hinge" in name:
-            return margin, f"margin = {margin:g} for a hinge loss with scores near 0"
-        if "mse" in name:
-            value = float(np.mean(np.asarray(y, dtype=np.float64) ** 2))
-            return value, f"mean(y**2) = {value:.4g}, the loss of predicting 0 everywhere"
-    return None, f"no reference value for loss {getattr(loss_fn, '__name__', type(loss_fn).__name__)!r}"
 
 
 # --- the checks --------------------------------------------------------------------------------------
@@ -233,16 +109,12 @@ def check_initial_loss(model, loss_fn, X, y, *, n_samples=1024, seed=0):
     with no_grad():
         scores = model(_inputs(Xs, model))
         loss = float(loss_fn(scores, _targets(ys, model)).data)
-    expected, why = _expected_initial_loss(loss_fn, scores.data, ys)
+    n_classes = scores.shape[1] if scores.ndim == 2 else 1
+    expected, why = chance_level(loss_fn, n_classes, ys)  # each loss declares its own
     data = {"loss": loss, "expected": expected}
     if not math.isfinite(loss):
-        return Check(
-            "initial loss",
-            "fail",
-            f"the loss at initialisation is {loss}",
-            "look for NaN/Inf in the data and for an overflowing initialisation (see the NaN/Inf check)",
-            data,
-        )
+        return Check("initial loss", "fail", f"the loss at initialisation is {loss}",
+            "look for NaN/Inf in the data and for an overflowing initialisation (see the NaN/Inf check)", data)
     if expected is None:
         return Check("initial loss", "skip", f"{loss:.4g} at initialisation; {why}", data=data)
     found = f"{loss:.4g} at initialisation; expected about {why}"
@@ -332,54 +204,26 @@ def check_overfit(model, loss_fn, X, y, *, optimizer_factory=None, n_samples=20,
 
     first = tries[0]
     if first["passed"]:
-        return Check(
-            "overfit tiny batch",
-            "ok",
-            what(first) + " (it can memorise: model, loss and backward work)",
-            data=data,
-        )
+        return Check("overfit tiny batch", "ok", what(first) + " (it can memorise: model, loss and backward work)",
+            data=data)
     if not math.isfinite(first["loss"]):
-        return Check(
-            "overfit tiny batch",
-            "fail",
-            what(first) + " -- the loss became NaN/Inf",
-            "training diverged even on a few samples: lower the learning rate (see the NaN/Inf check)",
-            data,
-        )
+        return Check("overfit tiny batch", "fail", what(first) + " -- the loss became NaN/Inf",
+            "training diverged even on a few samples: lower the learning rate (see the NaN/Inf check)", data)
     if tries[1]["passed"]:
-        return Check(
-            "overfit tiny batch",
-            "warn",
+        return Check("overfit tiny batch", "warn",
             f"{what(first)} -- not memorised; with 10x the lr: {what(tries[1])}",
-            "the model can learn, but the learning rate looks too low for it",
-            data,
-        )
+            "the model can learn, but the learning rate looks too low for it", data)
     advice = (
         "a model that cannot memorise a handful of samples has a bug or a blocked path: check that the loss "
         "gets the right targets, that gradients reach every layer (see the gradient check), for dead units, "
         "that regularisation and dropout are not too strong, and that the model is big enough"
     )
-    return Check(
-        "overfit tiny batch",
-        "fail",
-        what(first) + " -- it did not memorise them (nor at 10x the lr)",
-        advice,
-        data,
-    )
+    return Check("overfit tiny batch", "fail", what(first) + " -- it did not memorise them (nor at 10x the lr)",
+        advice, data)
 
 
-def check_activations(
-    model,
-    X,
-    *,
-    n_samples=512,
-    seed=0,
-    dead_warn=0.3,
-    dead_fail=0.6,
-    sat_warn=0.1,
-    sat_fail=0.5,
-    saturation=0.97,
-):
+def check_activations(model, X, *, n_samples=512, seed=0, dead_warn=0.3, dead_fail=0.6, sat_warn=0.1, sat_fail=0.5,
+    saturation=0.97):
     """Per layer: the fraction of ReLU units that are never positive on the batch (dead), and of tanh/sigmoid
     outputs within (1 - saturation) of their limits (saturated, so their gradient is nearly 0)."""
     Xs = np.asarray(X)[np.random.default_rng(seed).permutation(len(X))[:n_samples]]
@@ -438,20 +282,8 @@ def check_activations(
     return Check("activations", worst, found, "; ".join(advice), {"layers": layers})
 
 
-def check_gradients(
-    model,
-    loss_fn,
-    X,
-    y,
-    *,
-    optimizer_factory=None,
-    n_samples=256,
-    steps=5,
-    seed=0,
-    low=1e-5,
-    high=3e-2,
-    wild=0.3,
-):
+def check_gradients(model, loss_fn, X, y, *, optimizer_factory=None, n_samples=256, steps=5, seed=0, low=1e-5,
+    high=3e-2, wild=0.3):
     """Gradient norm per parameter, and the update-to-weight ratio ||dW|| / ||W|| over `steps` steps."""
     Xs, ys = _sample(X, y, n_samples, seed)
     model = copy.deepcopy(model).train()
@@ -533,13 +365,8 @@ def check_nonfinite(model, loss_fn, X, y, *, optimizer_factory=None, steps=50, b
     X, y = np.asarray(X), np.asarray(y)
     if X.dtype.kind == "f" and not np.isfinite(X).all():
         bad = np.argwhere(~np.isfinite(X.reshape(len(X), -1)))[0]
-        return Check(
-            "NaN/Inf",
-            "fail",
-            f"the inputs hold NaN/Inf (first at sample {bad[0]}, feature {bad[1]})",
-            "clean or impute the data before training",
-            {"where": "data"},
-        )
+        return Check("NaN/Inf", "fail", f"the inputs hold NaN/Inf (first at sample {bad[0]}, feature {bad[1]})",
+            "clean or impute the data before training", {"where": "data"})
     model = copy.deepcopy(model).train()
     opt = (optimizer_factory or _default_optimizer)(model.parameters())
     rng = np.random.default_rng(seed)
@@ -586,134 +413,13 @@ def check_nonfinite(model, loss_fn, X, y, *, optimizer_factory=None, steps=50, b
                 )
             bad = [n for n, p in model.named_parameters() if not np.isfinite(p.data).all()]
             if bad:
-                return Check(
-                    "NaN/Inf",
-                    "fail",
+                return Check("NaN/Inf", "fail",
                     f"at training step {step} the optimizer step made {', '.join(bad)} NaN/Inf",
                     "lower the learning rate or clip gradients",
-                    {"step": step, "phase": "optimizer", "op": "step", "layer": bad[0]},
-                )
+                    {"step": step, "phase": "optimizer", "op": "step", "layer": bad[0]})
     return Check(
         "NaN/Inf", "ok", f"{steps} training steps under detect_anomaly() stayed finite", data={"steps": steps}
     )
-
-
-class LRRangeResult:
-    """The lr range test's curve (`lrs`, `losses`, `smoothed`) and its readings: `suggested_lr` (steepest
-    descent of the smoothed loss), `min_loss_lr`, and `diverged_lr` (None if it never blew up)."""
-
-    def __init__(self, lrs, losses, smoothed, suggested_lr, min_loss_lr, diverged_lr):
-        self.lrs, self.losses, self.smoothed = lrs, losses, smoothed
-        self.suggested_lr, self.min_loss_lr, self.diverged_lr = suggested_lr, min_loss_lr, diverged_lr
-
-    def __repr__(self):
-        return (
-            f"LRRangeResult(suggested_lr={self.suggested_lr:.3g}, min_loss_lr={self.min_loss_lr:.3g}, "
-            f"diverged_lr={self.diverged_lr})"
-        )
-
-
-def lr_range_test(
-    model,
-    loss_fn,
-    X,
-    y,
-    *,
-    optimizer_factory=None,
-    lr_min=1e-6,
-    lr_max=10.0,
-    steps=200,
-    batch_size=32,
-    beta=0.9,
-    diverge_factor=4.0,
-    seed=0,
-):
-    """Train a copy while the lr grows from lr_min to lr_max geometrically; stop when the loss blows up.
-
-    Returns an `LRRangeResult`. The suggestion is the lr where the (exponentially smoothed) loss falls
-    fastest per factor of lr, a usual starting point (Smith, 2017).
-    """
-    X, y = np.asarray(X), np.asarray(y)
-    model = copy.deepcopy(model).train()
-    opt = (optimizer_factory or _default_optimizer)(model.parameters())
-    rng = np.random.default_rng(seed)
-    lrs_planned = lr_min * (lr_max / lr_min) ** (np.arange(steps) / max(steps - 1, 1))
-    lrs, losses, smoothed = [], [], []
-    avg, best, diverged = 0.0, math.inf, None
-    order = rng.permutation(len(X))
-    pos = 0
-    with np.errstate(all="ignore"):
-        for i, lr in enumerate(lrs_planned):
-            if pos + batch_size > len(order):
-                order, pos = rng.permutation(len(X)), 0
-            idx = order[pos : pos + batch_size]
-            pos += batch_size
-            for group in opt.param_groups:
-                group["lr"] = float(lr)
-            try:  # the step is taken before the smoothed-loss test below; a stopping run is thrown away
-                value, _ = train_step(model, loss_fn, opt, X[idx], y[idx])
-            except NonFiniteLossError:
-                diverged = float(lr)
-                break
-            avg = beta * avg + (1 - beta) * value
-            s = avg / (1 - beta ** (i + 1))
-            lrs.append(float(lr))
-            losses.append(value)
-            smoothed.append(s)
-            best = min(best, s)
-            if s > diverge_factor * best and i > 10:
-                diverged = float(lr)
-                break
-    lrs_a, sm = np.asarray(lrs), np.asarray(smoothed)
-    if len(sm) >= 3:
-        slope = np.gradient(sm, np.log(lrs_a))
-        skip = min(5, len(sm) // 10)  # the first smoothed values lag behind
-        i = skip + int(np.argmin(slope[skip:]))
-        suggested, min_loss_lr = float(lrs_a[i]), float(lrs_a[int(np.argmin(sm))])
-    else:
-        suggested = min_loss_lr = float(lrs_a[0]) if len(lrs_a) else lr_min
-    return LRRangeResult(lrs, losses, smoothed, suggested, min_loss_lr, diverged)
-
-
-def check_lr_range(model, loss_fn, X, y, *, optimizer_factory=None, current_lr=None, **kwargs):
-    """The lr range test as a check: suggests an lr, and warns when `current_lr` is past the blow-up point."""
-    if current_lr is not None and "lr_max" not in kwargs:
-        kwargs["lr_max"] = max(10.0, 10 * current_lr)  # sweep past the lr in use, to see if it is safe
-    result = lr_range_test(model, loss_fn, X, y, optimizer_factory=optimizer_factory, **kwargs)
-    data = {
-        "suggested_lr": result.suggested_lr,
-        "min_loss_lr": result.min_loss_lr,
-        "diverged_lr": result.diverged_lr,
-        "current_lr": current_lr,
-    }
-    found = (
-        f"steepest loss drop at lr ~ {result.suggested_lr:.2g}, "
-        f"lowest loss at lr ~ {result.min_loss_lr:.2g}, "
-        + (
-            f"diverges from lr ~ {result.diverged_lr:.2g}"
-            if result.diverged_lr
-            else f"no divergence up to {result.lrs[-1]:.2g}"
-            if result.lrs
-            else "no steps ran"
-        )
-    )
-    if len(result.smoothed) >= 3 and min(result.smoothed) > 0.98 * result.smoothed[0]:
-        return Check(
-            "lr range test",
-            "warn",
-            found + " -- but the loss never really fell",
-            "the loss does not respond to any lr: check the data/labels and the overfit check",
-            data,
-        )
-    if current_lr is not None and result.diverged_lr is not None and current_lr >= result.diverged_lr:
-        return Check(
-            "lr range test",
-            "fail",
-            found + f"; your lr {current_lr:g} is past that point",
-            f"use an lr near {result.suggested_lr:.2g} (below {result.diverged_lr / 10:.2g})",
-            data,
-        )
-    return Check("lr range test", "ok", found, f"start near lr {result.suggested_lr:.2g}", data)
 
 
 def check_class_balance(y, *, n_classes=None, ratio_warn=3.0, ratio_fail=20.0):
@@ -747,16 +453,34 @@ def check_class_balance(y, *, n_classes=None, ratio_warn=3.0, ratio_fail=20.0):
     return Check("class balance", "ok", found, data=data)
 
 
-CHECKS = ("initial_loss", "overfit", "activations", "gradients", "nonfinite", "lr_range", "class_balance")
+# --- the registry ---------------------------------------------------------------------------------------
+register_check("initial_loss")(lambda c: check_initial_loss(c.model, c.loss_fn, c.X, c.y, seed=c.seed))
+register_check("overfit")(
+    lambda c: check_overfit(c.model, c.loss_fn, c.X, c.y, optimizer_factory=c.optimizer_factory, seed=c.seed)
+)
+register_check("activations")(lambda c: check_activations(c.model, c.X, seed=c.seed))
+register_check("gradients")(
+    lambda c: check_gradients(c.model, c.loss_fn, c.X, c.y, optimizer_factory=c.optimizer_factory, seed=c.seed)
+)
+register_check("nonfinite")(
+    lambda c: check_nonfinite(c.model, c.loss_fn, c.X, c.y, optimizer_factory=c.optimizer_factory, seed=c.seed)
+)
+# the range test sweeps the lr itself; it uses the optimizer's kind, not its lr
+register_check("lr_range")(
+    lambda c: check_lr_range(c.model, c.loss_fn, c.X, c.y, optimizer_factory=c.optimizer_factory,
+                             current_lr=c.current_lr, steps=c.lr_steps, seed=c.seed)
+)
+register_check("class_balance")(lambda c: check_class_balance(c.y))
 
 
-def diagnose(model, loss_fn, X, y, *, optimizer_factory=None, checks=CHECKS, seed=0, lr_steps=200):
+def diagnose(model, loss_fn, X, y, *, optimizer_factory=None, checks=None, seed=0, lr_steps=200):
     """Run the debugging checks on copies of `model` and return a `DiagnosticReport` (print it).
 
     `optimizer_factory(params) -> Optimizer` builds the optimizer the training checks use (default Adam,
     lr 1e-3); pass the one you train with, e.g. `lambda p: optim.SGD(p, lr=0.1, momentum=0.9)`.
-    `checks` picks a subset of CHECKS.
+    `checks` picks a subset of CHECKS (default: all, in registration order).
     """
+    checks = list(CHECKS) if checks is None else list(checks)
     unknown = [c for c in checks if c not in CHECKS]
     if unknown:
         raise ValueError(f"diagnose: unknown checks {unknown}; expected some of {', '.join(CHECKS)}")
@@ -767,32 +491,8 @@ def diagnose(model, loss_fn, X, y, *, optimizer_factory=None, checks=CHECKS, see
     current_lr = None
     with contextlib.suppress(Exception):
         current_lr = float(factory(copy.deepcopy(model).parameters()).param_groups[0]["lr"])
-    out = []
-    for name in checks:
-        if name == "initial_loss":
-            out.append(check_initial_loss(model, loss_fn, X, y, seed=seed))
-        elif name == "overfit":
-            out.append(check_overfit(model, loss_fn, X, y, optimizer_factory=factory, seed=seed))
-        elif name == "activations":
-            out.append(check_activations(model, X, seed=seed))
-        elif name == "gradients":
-            out.append(check_gradients(model, loss_fn, X, y, optimizer_factory=factory, seed=seed))
-        elif name == "nonfinite":
-            out.append(check_nonfinite(model, loss_fn, X, y, optimizer_factory=factory, seed=seed))
-        elif name == "lr_range":
-            # the range test sweeps the lr itself; it uses the optimizer's kind, not its lr
-            out.append(
-                check_lr_range(
-                    model,
-                    loss_fn,
-                    X,
-                    y,
-                    optimizer_factory=factory,
-                    current_lr=current_lr,
-                    steps=lr_steps,
-                    seed=seed,
-                )
-            )
-        elif name == "class_balance":
-            out.append(check_class_balance(y))
-    return DiagnosticReport(out)
+    ctx = types.SimpleNamespace(model=model, loss_fn=loss_fn, X=X, y=y, optimizer_factory=factory, seed=seed,
+                                current_lr=current_lr, lr_steps=lr_steps)
+    return DiagnosticReport([CHECKS[name](ctx) for name in checks])
+
+

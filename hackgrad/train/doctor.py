@@ -6,9 +6,10 @@
     hackgrad doctor --data moons --optimizer sgd --lr 30   # a set-up given as `hackgrad train` flags
 
 A run that diverged before its first checkpoint leaves nothing to read: give its `hackgrad train` flags
-instead, and the checks look at that set-up from its initial weights. The run folder's checkpoint holds the settings the run was made with; the data, model, loss and optimizer are
-rebuilt from them, exactly as `--resume` does, so the checks look at what was trained. The report is printed
-and written to `doctor.json` in the run folder; the exit status is 1 when a check fails.
+instead, and the checks look at that set-up from its initial weights. The run folder's checkpoint holds the
+settings the run was made with; the data, model, loss and optimizer are rebuilt from them by the recipe,
+exactly as `--resume` does, so the checks look at what was trained. The report is printed and written to
+`doctor.json` in the run folder; the exit status is 1 when a check fails.
 """
 
 import sys
@@ -48,8 +49,9 @@ def _run(args):
     import json
     from pathlib import Path
 
-    from hackgrad.train import command
-    from hackgrad.train.checkpoint import CHECKPOINT_NAME, atomic_write, load_checkpoint
+    from hackgrad.io import atomic_write
+    from hackgrad.train import recipe
+    from hackgrad.train.checkpoint import CHECKPOINT_NAME, load_checkpoint
     from hackgrad.train.diagnostics import DiagnosticReport, diagnose
 
     checks = [c.strip() for c in args.checks.split(",") if c.strip()]
@@ -63,25 +65,25 @@ def _run(args):
         if args.data is not None or args.csv is not None:
             raise ValueError("give a RUN_DIR or a set-up (--data/--csv and flags), not both")
         ckpt = load_checkpoint(args.run_dir)  # a folder or the checkpoint file itself
-        if not isinstance(ckpt.config, dict) or "settings" not in ckpt.config:
+        if not isinstance(ckpt.config, dict) or not isinstance(ckpt.config.get("settings"), dict):
             raise ValueError(f"{ckpt.path} was not written by `hackgrad train` (no settings inside)")
-        s = ckpt.config["settings"]
+        from hackgrad.train.command import check_settings
+
+        s = check_settings(ckpt.config["settings"], str(ckpt.path))  # the flags' own checks, as for --resume
     else:
-
-        def refuse(message):
-            raise ValueError(message)
-
-        s = command._settings(_setup_flags(args), refuse)
+        s = recipe.resolve_settings(vars(_setup_flags(args)))
         args.fresh = True
-    splits, task, _ = command._load_data(s)
-    X, y = splits["train"]
-    n_outputs = y.shape[1] if task == "regression" else int(max(t.max() for _, t in splits.values()) + 1)
-    fresh = command._build(s, X.shape[1], n_outputs, task)  # the run's seed gives the run's initial weights
+    prep = recipe.prepare_data(s)
+    X, y = prep.splits["train"]
+    recipe.check_memory(s, X.shape[1], prep.n_outputs())
+    spec = recipe.model_spec(s, X.shape[1], prep.n_outputs())
+    fresh = recipe.build_model(spec, seed=s["seed"])  # the run's seed gives the run's initial weights
     model = fresh
     if not args.fresh and ckpt is not None:
-        model = command._build(s, X.shape[1], n_outputs, task)
+        model = recipe.build_model(spec, seed=s["seed"])
         model.load_state_dict(ckpt.model_state)
-    loss_fn, loss_name = command._loss(s, task)
+    loss_name = s["loss"] or ("mse" if prep.task == "regression" else "cross_entropy")
+    loss_fn = recipe.make_loss(loss_name, prep.task, label_smoothing=s["label_smoothing"])
     n = min(args.samples, len(X))
     print(
         f"doctor: {'fresh' if args.fresh else 'trained'} {s['model']} on {s['data'] or s['csv']} "
@@ -89,8 +91,10 @@ def _run(args):
     )
     # the checks train copies with the run's optimizer but without its weight decay: a regularised model is
     # not meant to memorise a tiny batch, and the recipe is to switch regularisation off for that test
-    unregularised = dict(s, weight_decay=0.0)
-    kwargs = dict(optimizer_factory=lambda params: command._optimizer(unregularised, params), seed=s["seed"])
+    def factory(params):
+        return recipe.make_optimizer(s["optimizer"], params, lr=s["lr"], momentum=s["momentum"])
+
+    kwargs = dict(optimizer_factory=factory, seed=s["seed"])
     # "initial loss" is about initialisation by definition, so it always looks at the fresh weights
     first = [c for c in checks if c == "initial_loss"]
     rest = [c for c in checks if c != "initial_loss"]

@@ -22,6 +22,7 @@ __all__ = [
     "plot_predicted_vs_true",
     "plot_activation_histograms",
     "plot_gradient_histograms",
+    "plot_run",
 ]
 
 
@@ -62,7 +63,8 @@ def _save(fig, path):
 
 
 def plot_history(history, path, *, title=None):
-    """Loss (train and validation) and each other metric per epoch, one panel each."""
+    """Loss (train and validation) and each other metric per epoch, one panel each, and the learning rate
+    the optimizer used (when the history records it)."""
     h = history.to_dict() if hasattr(history, "to_dict") else dict(history)
     if not h.get("loss"):
         raise ValueError("plot_history: the history has no 'loss' entries (has training run?)")
@@ -70,7 +72,9 @@ def plot_history(history, path, *, title=None):
     skip = {"epoch", "lr", "time"}
     names = [k for k in h if k not in skip and not k.startswith("val_")]
     names += [k[4:] for k in h if k.startswith("val_") and k[4:] not in names]
-    fig, axes = _figure(len(names))
+    lrs = [v for v in h.get("lr") or [] if v is not None]
+    show_lr = len(lrs) == len(h["loss"])
+    fig, axes = _figure(len(names) + show_lr)
     from matplotlib.ticker import MaxNLocator  # matplotlib is importable: _figure checked
 
     for ax, name in zip(axes, names):
@@ -83,9 +87,32 @@ def plot_history(history, path, *, title=None):
         ax.set_title(name)
         ax.grid(alpha=0.3)
         ax.legend()
+    if show_lr:  # a schedule's steps and warm-ups explain many bends in the curves beside it
+        ax = axes[-1]
+        ax.plot(epochs, lrs, "-o", color="tab:gray", markersize=3)
+        if min(lrs) > 0 and max(lrs) / min(lrs) > 10:
+            ax.set_yscale("log")
+        elif max(lrs) == min(lrs):  # a constant rate: a flat line at its height, not a zoom into nothing
+            ax.set_ylim(0, 2 * max(lrs) or 1)
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel("learning rate")
+        ax.set_title("learning rate")
+        ax.grid(alpha=0.3)
     if title:
         fig.suptitle(title)
     return _save(fig, path)
+
+
+REGION_TINT = 0.35  # how far a region's colour goes from white towards its class colour
+
+
+def _class_colours(k):
+    """k RGB colours in [0, 1]: matplotlib's tab10 (tab20 past 10 classes), one per class label."""
+    from matplotlib import colormaps
+
+    palette = colormaps["tab10" if k <= 10 else "tab20"].colors
+    return [palette[i % len(palette)] for i in range(k)]
 
 
 def plot_decision_regions(model, X, y, path, *, resolution=200, padding=0.5, title=None):
@@ -100,19 +127,16 @@ def plot_decision_regions(model, X, y, path, *, resolution=200, padding=0.5, tit
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
     grid = np.column_stack([gx.ravel(), gy.ravel()])  # (resolution**2, 2)
     regions = predict_labels(predict(model, grid), y).reshape(gx.shape)
+    regions = np.where(regions < 0, 0, regions)  # labels -1/1: -1 takes class 0's colour, as its points do
+    labels = np.where(y < 0, 0, y).astype(int)
     fig, (ax,) = _figure(1, width=5.5, height=5)
-    ax.contourf(gx, gy, regions, alpha=0.3, cmap="tab10", vmin=0, vmax=9)
-    ax.scatter(
-        X[:, 0],
-        X[:, 1],
-        c=np.where(y < 0, 0, y),
-        cmap="tab10",
-        vmin=0,
-        vmax=9,
-        s=12,
-        edgecolors="k",
-        linewidths=0.3,
-    )
+    # Each class its own colour, painted cell by cell. (contourf chose its own levels between the integer
+    # labels, so with 3 classes one class's region took another's colour.)
+    colours = np.array(_class_colours(max(int(regions.max()), int(labels.max()), 1) + 1))
+    tint = 1 - REGION_TINT * (1 - colours)  # each class colour mixed with white
+    ax.imshow(tint[regions], origin="lower", extent=(lo[0], hi[0], lo[1], hi[1]), aspect="auto",
+              interpolation="nearest")
+    ax.scatter(X[:, 0], X[:, 1], c=colours[labels], s=14, edgecolors="k", linewidths=0.4)
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     ax.set_title(title or "decision regions")
@@ -183,20 +207,38 @@ def _layer_outputs(model, X):
 
 
 def _histograms(items, path, title, xlabel):
+    """One histogram per (name, values), titled with the values' mean, std and share of exact zeros."""
+    items = [(name, np.asarray(values, dtype=np.float64).ravel()) for name, values in items]
+    items = [(name, values) for name, values in items if values.size]  # nothing to show: no panel
     if not items:
         raise ValueError(f"{title}: nothing to plot")
-    fig, axes = _figure(len(items), width=4, height=3, cols=min(len(items), 4), top=0.9)
+    from matplotlib.ticker import MaxNLocator
+
+    cols = min(len(items), 4)
+    cols = math.ceil(len(items) / math.ceil(len(items) / cols))  # 5 panels: 3 + 2, not 4 + 1
+    fig, axes = _figure(len(items), width=4.2, height=3.2, cols=cols, top=0.95)
     for ax, (name, values) in zip(axes, items):
-        values = np.asarray(values, dtype=np.float64).ravel()
-        values = values[np.isfinite(values)]
-        counts, edges = np.histogram(values, bins=50) if len(values) else (np.zeros(1), np.arange(2.0))
+        finite = values[np.isfinite(values)]
+        if not len(finite):
+            ax.text(0.5, 0.5, "every value is NaN or infinite", ha="center", va="center", transform=ax.transAxes)
+            ax.set_title(name, fontsize=10)
+            continue
+        counts, edges = np.histogram(finite, bins=50)
         ax.stairs(counts, edges, fill=True, color="tab:blue", alpha=0.8)  # one artist, not 50 bars
-        ax.set_title(
-            f"{name}\nmean {values.mean():.3g}  std {values.std():.3g}" if len(values) else name, fontsize=9
-        )
+        zeros = float(np.mean(finite == 0.0))  # a dead ReLU's outputs and its weights' gradients are exactly 0
+        ax.set_title(f"{name}\nmean {finite.mean():.2g}, std {finite.std():.2g}, zeros {zeros:.0%}", fontsize=10)
         ax.set_xlabel(xlabel)
+        ax.set_ylabel("count")
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))  # few ticks: long numbers never collide
+        ax.ticklabel_format(axis="x", style="sci", scilimits=(-2, 3))  # 1e-5 scale as an offset, not -0.00001
     fig.suptitle(title)
     return _save(fig, path)
+
+
+def _parameter_title(name, kinds):
+    """'2.weight' -> 'layer 2: Linear weight', so a panel says what it shows."""
+    module, _, param = name.rpartition(".")
+    return f"layer {module}: {kinds.get(module, '?')} {param}" if module else param
 
 
 def plot_activation_histograms(model, X, path, *, n_samples=512, seed=0):
@@ -205,7 +247,7 @@ def plot_activation_histograms(model, X, path, *, n_samples=512, seed=0):
     X = np.asarray(X)
     X = X[np.random.default_rng(seed).permutation(len(X))[:n_samples]]
     names = {n: type(m).__name__ for n, m in model.named_modules()}
-    items = [(f"{name} ({names.get(name, '?')})", a) for name, a in _layer_outputs(model, X)]
+    items = [(f"layer {name}: {names.get(name, '?')}", a) for name, a in _layer_outputs(model, X)]
     return _histograms(items, path, "activations per layer", "output value")
 
 
@@ -218,4 +260,39 @@ def plot_gradient_histograms(model, loss_fn, X, y, path, *, n_samples=512, seed=
     model = copy.deepcopy(model).train()
     train_step(model, loss_fn, None, X[idx], y[idx], check_finite=False)  # no optimizer: gradients only
     items = [(name, p.grad) for name, p in model.named_parameters() if p.grad is not None]
+    kinds = {n: type(m).__name__ for n, m in model.named_modules()}
+    items = [(_parameter_title(name, kinds), g) for name, g in items]
     return _histograms(items, path, "gradients per parameter", "gradient")
+
+
+def plot_run(model, loss_fn, history, splits, task, out, y_scaler=None):
+    """The pictures of a finished `hackgrad train` run, written into the folder `out`; returns their paths.
+
+    History, then the test confusion matrix (classification) or predicted-vs-true in the targets' units
+    (regression, through `y_scaler`), decision regions for 2-D inputs, activations and gradients.
+    """
+    from hackgrad.train.metrics import predict_labels
+    from hackgrad.train.trainer import predict
+
+    X_test, y_test = splits["test"]
+    written = [plot_history(history, out / "history.png")]
+    if task == "classification":
+        pred = predict_labels(predict(model, X_test), y_test)
+        title = "confusion matrix (test)"
+        written.append(plot_confusion_matrix(y_test, pred, out / "confusion_matrix.png", title=title))
+        if X_test.shape[1] == 2:
+            written.append(plot_decision_regions(model, *splits["train"], out / "decision_regions.png"))
+        if X_test.ndim == 4:  # images through a CNN: what it learned
+            from hackgrad.train import image_plots as I
+
+            written.append(I.plot_conv_filters(model, out / "filters.png"))
+            label = int(y_test[0])
+            written.append(I.plot_feature_maps(model, X_test[0], out / "feature_maps.png", label=label))
+            written.append(I.plot_misclassified(X_test, y_test, pred, out / "misclassified.png"))
+    else:
+        y_true = y_scaler.inverse_transform(y_test)
+        y_pred = y_scaler.inverse_transform(predict(model, X_test).reshape(y_test.shape))
+        written.append(plot_predicted_vs_true(y_true, y_pred, out / "predicted_vs_true.png"))
+    written.append(plot_activation_histograms(model, splits["val"][0], out / "activations.png"))
+    written.append(plot_gradient_histograms(model, loss_fn, *splits["val"], out / "gradients.png"))
+    return written

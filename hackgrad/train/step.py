@@ -27,7 +27,7 @@ class NonFiniteLossError(FloatingPointError):
 
 def model_dtype(model):
     """The dtype of the model's first parameter (float32 for a model without parameters)."""
-    params = model.parameters() if hasattr(model, "parameters") else []
+    params = list(model.parameters()) if hasattr(model, "parameters") else []
     return params[0].dtype if params else np.dtype(np.float32)
 
 

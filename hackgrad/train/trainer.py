@@ -20,6 +20,7 @@ import numpy as np
 
 from hackgrad.autograd import no_grad
 from hackgrad.data import DataLoader
+from hackgrad.models import spec_of
 from hackgrad.train import metrics as M
 from hackgrad.train.callbacks import Callback, History, LRScheduler, ProgressBar
 from hackgrad.train.checkpoint import (
@@ -29,7 +30,6 @@ from hackgrad.train.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
-from hackgrad.train.model_spec import spec_of
 from hackgrad.train.step import NonFiniteLossError, as_input, as_target, model_dtype, train_epoch
 
 __all__ = ["fit", "Trainer", "evaluate", "predict", "TrainingDivergedError", "rng_states", "set_rng_states"]
@@ -332,9 +332,24 @@ class Trainer:
     def save_checkpoint(self, path):
         return save_checkpoint(path, self.checkpoint())
 
-    def load_checkpoint(self, checkpoint):
-        """Restore the run from a `Checkpoint` (or a path to one)."""
+    def load_checkpoint(self, checkpoint, *, schedules=True):
+        """Restore the run from a `Checkpoint` (or a path to one): all of it, or (on an error) none of it.
+
+        `schedules=False` keeps the lr schedules as they were built: a run rebuilt from its saved settings
+        (`hackgrad train --resume`) builds its closed-form schedules at the saved step already.
+        """
         ckpt = checkpoint if isinstance(checkpoint, Checkpoint) else load_checkpoint(checkpoint)
+        before = self.checkpoint()  # the run as it is, to put back if any part of the restore fails
+        try:
+            return self._restore(ckpt, schedules)
+        except BaseException as err:
+            self._restore(before)
+            if isinstance(err, (KeyError, ValueError, TypeError)) and not isinstance(err, CheckpointError):
+                where = ckpt.path or "the checkpoint"
+                raise CheckpointError(f"{where} cannot be restored into this run (nothing changed): {err}") from err
+            raise
+
+    def _restore(self, ckpt, schedules=True):
         where = ckpt.path or "the checkpoint"
         if self.model_spec is not None and ckpt.model_spec is not None and self.model_spec != ckpt.model_spec:
             raise CheckpointError(
@@ -346,7 +361,12 @@ class Trainer:
             raise CheckpointError(f"{where} does not fit this model: {err}") from err
         self.optimizer.load_state_dict(ckpt.optimizer_state)
         saved = ckpt.scheduler_state or []
-        if len(saved) != len(self.schedulers):
+        if not schedules:  # they stay as built, and so does the lr they put in the groups
+            saved = [s.scheduler.state_dict() for s in self.schedulers]
+            for s in self.schedulers:
+                for group, lr in zip(self.optimizer.param_groups, s.scheduler.get_last_lr()):
+                    group["lr"] = lr
+        elif len(saved) != len(self.schedulers):
             raise CheckpointError(
                 f"{where} holds {len(saved)} lr schedules, this run has {len(self.schedulers)}"
             )

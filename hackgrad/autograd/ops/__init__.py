@@ -10,7 +10,11 @@ output, None for an output the loss did not use (see `hackgrad.autograd.function
 from hackgrad.autograd.ops.conv import *  # noqa: F401,F403
 from hackgrad.autograd.ops.elementwise import *  # noqa: F401,F403
 from hackgrad.autograd.ops.fused import *  # noqa: F401,F403
+from hackgrad.autograd.ops.hooks import *  # noqa: F401,F403
+from hackgrad.autograd.ops.indexing import *  # noqa: F401,F403
 from hackgrad.autograd.ops.linalg import *  # noqa: F401,F403
+from hackgrad.autograd.ops.lookup import *  # noqa: F401,F403
+from hackgrad.autograd.ops.loss import *  # noqa: F401,F403
 from hackgrad.autograd.ops.recurrent import *  # noqa: F401,F403
 from hackgrad.autograd.ops.reduce import *  # noqa: F401,F403
 from hackgrad.autograd.ops.shape import *  # noqa: F401,F403

@@ -9,10 +9,22 @@ import numpy as np
 from hackgrad.autograd.function import Function
 
 __all__ = [
-    "Add", "Sub", "Mul", "Div", "Neg", "Pow", "PowTensor", "Cast",
-    "Exp", "Log", "Sqrt", "Abs", "Tanh", "Sigmoid", "ReLU", "LeakyReLU",
+    "Add", "Sub", "Mul", "Div", "Neg", "Pow", "PowTensor", "Clone", "Cast",
+    "Exp", "Log", "Sin", "Cos", "Sqrt", "Abs", "Tanh", "Sigmoid", "ReLU", "LeakyReLU", "ELU", "Softplus",
     "Maximum", "Minimum", "Clip", "Where",
 ]
+
+
+def promote(x, y):
+    """PyTorch's type promotion where NumPy's differs: an integer or bool array meeting a floating one takes
+    the floating dtype (NumPy widens int64 + float32 to float64). Within a kind NumPy already agrees:
+    float32 + float64 -> float64, int32 + int64 -> int64."""
+    kx, ky = x.dtype.kind, y.dtype.kind
+    if kx == ky or (kx != "f" and ky != "f"):
+        return x, y
+    if kx == "f":
+        return x, y.astype(x.dtype)
+    return x.astype(y.dtype), y
 
 
 def _broadcast_error(name, *arrays):
@@ -24,6 +36,7 @@ class Add(Function):
     """z = x + y;  dz/dx = 1, dz/dy = 1"""
 
     def forward(self, x, y):
+        x, y = promote(x, y) if x.dtype is not y.dtype else (x, y)
         try:
             return x + y
         except ValueError:
@@ -37,6 +50,7 @@ class Sub(Function):
     """z = x - y;  dz/dx = 1, dz/dy = -1"""
 
     def forward(self, x, y):
+        x, y = promote(x, y) if x.dtype is not y.dtype else (x, y)
         try:
             return x - y
         except ValueError:
@@ -50,7 +64,7 @@ class Mul(Function):
     """z = x * y;  dz/dx = y, dz/dy = x"""
 
     def forward(self, x, y):
-        self.x, self.y = x, y
+        self.x, self.y = x, y = promote(x, y) if x.dtype is not y.dtype else (x, y)
         try:
             return x * y
         except ValueError:
@@ -65,7 +79,9 @@ class Div(Function):
     """z = x / y;  dz/dx = 1/y, dz/dy = -x/y**2"""
 
     def forward(self, x, y):
-        self.x, self.y = x, y
+        if x.dtype.kind != "f" and y.dtype.kind != "f":  # true division of integers: the default float
+            x, y = x.astype(np.float32), y.astype(np.float32)
+        self.x, self.y = x, y = promote(x, y) if x.dtype is not y.dtype else (x, y)
         try:
             return x / y
         except ValueError:
@@ -87,21 +103,28 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """y = x**p (p a constant number);  dy/dx = p * x**(p-1)"""
+    """y = x**p (p a constant number);  dy/dx = p * x**(p-1)  (0 for p = 0, also at x = 0, as in PyTorch)"""
 
     def forward(self, x):
         self.x = x
         return x**self.p
 
     def backward(self, dy):
-        return (dy * (self.p * self.x ** (self.p - 1)),)
+        if self.p == 0:  # x**0 is constant; 0 * 0**-1 would be NaN
+            return (np.zeros_like(dy),)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (dy * (self.p * self.x ** (self.p - 1)),)
 
 
 class PowTensor(Function):
-    """z = x**y;  dz/dx = y * x**(y-1), dz/dy = z * ln(x)  (taken as 0 where x <= 0, where ln is undefined)"""
+    """z = x**y;  dz/dx = y * x**(y-1) (0 where y = 0), dz/dy = z * ln(x) (0 where x = 0 and y >= 0)
+
+    PyTorch's conventions at the edges: x**0 is constant in x even at x = 0, and 0**y (y >= 0) is constant
+    in y. Where x < 0, ln(x) is undefined; the gradient in y is taken as 0 there (PyTorch gives NaN).
+    """
 
     def forward(self, x, y):
-        self.x, self.y = x, y
+        self.x, self.y = x, y = promote(x, y) if x.dtype is not y.dtype else (x, y)
         try:
             self.z = x**y
         except ValueError:
@@ -109,14 +132,26 @@ class PowTensor(Function):
         return self.z
 
     def backward(self, dz):
-        x = self.x
+        x, y = self.x, self.y
         dx = dy = None
-        if self.needs_grad[0]:
-            dx = dz * self.y * x ** (self.y - 1)
-        if self.needs_grad[1]:
-            positive = x > 0
-            dy = dz * self.z * np.where(positive, np.log(np.where(positive, x, 1)), 0)
+        with np.errstate(divide="ignore", invalid="ignore"):  # the masked edges may divide by zero
+            if self.needs_grad[0]:
+                dx = np.where(y == 0, 0, dz * y * x ** (y - 1))
+            if self.needs_grad[1]:
+                positive = x > 0
+                log_x = np.where(positive, np.log(np.where(positive, x, 1)), np.where(x == 0, -np.inf, 0))
+                dy = np.where((x == 0) & (y >= 0), 0, dz * self.z * log_x)
         return dx, dy
+
+
+class Clone(Function):
+    """y = a copy of x (its own memory, so an in-place change of y never reaches x);  dy/dx = 1"""
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, dy):
+        return (dy,)
 
 
 class Cast(Function):
@@ -150,6 +185,28 @@ class Log(Function):
 
     def backward(self, dy):
         return (dy / self.x,)
+
+
+class Sin(Function):
+    """y = sin(x);  dy/dx = cos(x)"""
+
+    def forward(self, x):
+        self.x = x
+        return np.sin(x)
+
+    def backward(self, dy):
+        return (dy * np.cos(self.x),)
+
+
+class Cos(Function):
+    """y = cos(x);  dy/dx = -sin(x)"""
+
+    def forward(self, x):
+        self.x = x
+        return np.cos(x)
+
+    def backward(self, dy):
+        return (-dy * np.sin(self.x),)
 
 
 class Sqrt(Function):
@@ -219,11 +276,41 @@ class LeakyReLU(Function):
         return (np.where(self.positive, dy, dy * self.negative_slope),)
 
 
+class ELU(Function):
+    """y = x if x > 0 else alpha * (e**x - 1);  dy/dx = 1 where x > 0 else y + alpha
+
+    One op, not a `where` of two branches: the unused branch e**x overflows for large x, and its gradient
+    0 * inf would be NaN.
+    """
+
+    def forward(self, x):
+        self.positive = x > 0
+        self.y = np.where(self.positive, x, self.alpha * np.expm1(np.minimum(x, 0)))
+        return self.y
+
+    def backward(self, dy):
+        return (np.where(self.positive, dy, dy * (self.y + self.alpha)),)
+
+
+class Softplus(Function):
+    """y = log(1 + e**(beta x)) / beta (x itself where beta x > threshold);  dy/dx = sigmoid(beta x)
+    (1 beyond the threshold)"""
+
+    def forward(self, x):
+        self.bx = x * self.beta
+        self.linear = self.bx > self.threshold  # PyTorch's switch to the identity, for float precision
+        return np.where(self.linear, x, np.logaddexp(0, self.bx) / self.beta)
+
+    def backward(self, dy):
+        sig = 0.5 * (np.tanh(0.5 * self.bx) + 1)
+        return (np.where(self.linear, dy, dy * sig),)
+
+
 class Maximum(Function):
     """z = max(x, y) elementwise;  dz/dx = 1 where x > y, 1/2 on a tie (as in PyTorch), else 0"""
 
     def forward(self, x, y):
-        self.x, self.y = x, y
+        self.x, self.y = x, y = promote(x, y) if x.dtype is not y.dtype else (x, y)
         try:
             return np.maximum(x, y)
         except ValueError:
@@ -238,7 +325,7 @@ class Minimum(Function):
     """z = min(x, y) elementwise;  dz/dx = 1 where x < y, 1/2 on a tie (as in PyTorch), else 0"""
 
     def forward(self, x, y):
-        self.x, self.y = x, y
+        self.x, self.y = x, y = promote(x, y) if x.dtype is not y.dtype else (x, y)
         try:
             return np.minimum(x, y)
         except ValueError:
@@ -276,6 +363,7 @@ class Where(Function):
     """z = x where cond else y;  dz/dx = cond, dz/dy = not cond  (cond is a constant boolean array)"""
 
     def forward(self, x, y):
+        x, y = promote(x, y) if x.dtype is not y.dtype else (x, y)
         try:
             return np.where(self.cond, x, y)
         except ValueError:

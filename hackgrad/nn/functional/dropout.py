@@ -18,7 +18,8 @@ def _check_p(p):
 def dropout(x, p=0.5, training=True, *, rng=None, seed=None):
     """x with each value zeroed with probability p and the rest scaled by 1 / (1 - p); x if not training.
 
-    `rng` (a Generator or an int seed) or `seed` makes the mask reproducible; with neither, fresh entropy.
+    `rng` (a Generator or an int seed) or `seed` makes the mask reproducible; with neither, the default
+    generator (see hackgrad.manual_seed).
     """
     _check_p(p)
     if not training or p == 0:

@@ -4,21 +4,108 @@ Margin losses (the guide's SVM and its multiclass forms), likelihood losses (sof
 cross-entropy) and regression losses, with PyTorch's names and semantics. Every loss takes
 `reduction='mean'|'sum'|'none'`. Targets are constants, except for the regression losses, whose targets
 may be tensors that require grad.
+
+Each loss declares its chance level: `loss.chance_level(n_classes, y, **options)` gives the value an unsure
+model (scores near 0) scores, with a line saying why, so a diagnostic can tell a healthy start from a broken
+one without guessing from the function's name; `chance_level(loss_fn, n_classes, y)` reads it from a loss
+function, a `functools.partial` of one, or a loss module.
 """
+
+import math
 
 import numpy as np
 
 from hackgrad.autograd import ops
-from hackgrad.autograd.function import Function
 from hackgrad.autograd.tensor import Tensor
 
 __all__ = [
     "cross_entropy", "nll_loss", "binary_cross_entropy_with_logits", "binary_cross_entropy",
     "hinge_loss", "squared_hinge_loss", "weston_watkins_loss", "crammer_singer_loss", "multi_margin_loss",
-    "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss",
+    "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "chance_level",
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")
+
+
+def _declares(level):
+    """Attach `level(n_classes, y, **options) -> (value or None, why)` to a loss as its `chance_level`."""
+
+    def mark(loss):
+        loss.chance_level = level
+        return loss
+
+    return mark
+
+
+def chance_level(loss_fn, n_classes, y=None):
+    """(value, why) of `loss_fn` for a model whose scores are all near 0, or (None, why not).
+
+    `loss_fn` is a loss function, a `functools.partial` of one (its keywords are the options), or a loss
+    module (its hyperparameters are). `n_classes` is the number of scores per sample (1 for one score).
+    """
+    options = dict(getattr(loss_fn, "keywords", None) or {})
+    fn = getattr(loss_fn, "func", loss_fn)
+    if hasattr(fn, "_hyper") and hasattr(type(fn), "_fn"):  # a loss module: its hyperparameters are options
+        options = {k: getattr(fn, k) for k in fn._hyper if k not in ("weight", "pos_weight")}
+        fn = type(fn)._fn
+    level = getattr(fn, "chance_level", None)
+    name = getattr(fn, "__name__", type(fn).__name__)
+    if level is None:
+        return None, f"no reference value for loss {name!r} (it declares no chance_level)"
+    options = {k: v for k, v in options.items() if k in ("margin", "p", "delta", "beta")}
+    return level(n_classes, y, **options)
+
+
+def _log_classes(what):
+    def level(C, y, **_):
+        if C < 2:
+            return None, f"{what} needs two or more scores per sample, got {C}"
+        return math.log(C), f"log({C}) = {math.log(C):.3f} for {what} over {C} classes"
+
+    return level
+
+
+def _log_two(C, y, **_):
+    if C != 1:
+        return None, f"a logistic loss scores one output per sample, got {C}"
+    return math.log(2), "log(2) = 0.693 for a logistic loss with scores near 0"
+
+
+def _margin(C, y, margin=1.0):
+    return margin, f"margin = {margin:g} for a hinge loss with scores near 0"
+
+
+def _squared_margin(C, y, margin=1.0):
+    return margin**2, f"margin**2 = {margin**2:g} for a squared hinge loss with scores near 0"
+
+
+def _rivals_times_margin(C, y, margin=1.0):
+    value = (C - 1) * margin
+    return value, f"(C - 1) * margin = {value:g} for the multiclass SVM loss with scores near 0"
+
+
+def _worst_rival_margin(C, y, margin=1.0):
+    return margin, f"margin = {margin:g} for the Crammer-Singer loss with scores near 0"
+
+
+def _mean_rival_margin(C, y, margin=1.0, p=1):
+    value = (C - 1) / C * margin**p
+    return value, f"(C - 1) / C * margin**p = {value:.3f} with scores near 0"
+
+
+def _huber(d, delta):
+    a = np.abs(d)
+    return np.where(a <= delta, 0.5 * d * d, delta * (a - 0.5 * delta))
+
+
+def _mean_of_targets(what, f):
+    def level(C, y, **options):
+        if y is None:
+            return None, "no targets given"
+        value = float(np.mean(f(np.asarray(y, dtype=np.float64), **options)))
+        return value, f"{what} = {value:.4g}, the loss of predicting 0 everywhere"
+
+    return level
 
 
 def _tensor(x):
@@ -93,6 +180,7 @@ def _rows(x):
 # --- softmax cross-entropy -----------------------------------------------------------------------
 
 
+@_declares(_log_classes("softmax cross-entropy"))
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     """Softmax cross-entropy between scores `input` (N, C) or (N, C, *) and `target`, one fused op.
 
@@ -119,6 +207,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     w = _class_weight("cross_entropy", weight, n_classes, x.dtype)
     t = _raw(target)
     eps = label_smoothing
+    if t.shape == x.shape and t.dtype.kind == "f" and isinstance(target, Tensor) and target.requires_grad:
+        return _soft_cross_entropy(x, target, w, eps, reduction)
     if t.shape == x.shape and t.dtype.kind == "f":  # class probabilities
         q = t.astype(x.dtype, copy=False)
         q = q if x.ndim == 2 else np.moveaxis(q, 1, -1).reshape(-1, n_classes)  # (rows, C)
@@ -154,6 +244,22 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     return loss if denom is not None or x.ndim == 2 else loss.reshape((x.shape[0],) + x.shape[2:])
 
 
+def _soft_cross_entropy(x, q, w, eps, reduction):
+    """-sum_c q_c log softmax(x)_c per row, composed so that the target q gets its gradient too
+    (d/dq = -log softmax(x); the fused op treats targets as constants)."""
+    n_classes = x.shape[1]
+    q = _target_like(x, q)
+    if eps:
+        q = q * (1 - eps) + eps / n_classes
+    if w is not None:
+        q = q * w.reshape((n_classes,) + (1,) * (x.ndim - 2))
+    loss = -(q * x.log_softmax(dim=1)).sum(dim=1)  # (N, *)
+    if reduction == "mean":
+        return loss.sum() * (1.0 / loss.numel())
+    return loss.sum() if reduction == "sum" else loss
+
+
+@_declares(_log_classes("the negative log-likelihood of a uniform guess"))
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """Negative log-likelihood of integer labels under log-probabilities `input` (N, C) or (N, C, *)
     (e.g. from log_softmax); `weight` and `ignore_index` as in cross_entropy."""
@@ -178,6 +284,14 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
 # --- logistic (binary) cross-entropy ---------------------------------------------------------------
 
 
+def _target_like(x, target):
+    """The target as a tensor of x's dtype: a tensor keeps its graph (PyTorch differentiates the target
+    too), anything else becomes a constant."""
+    if isinstance(target, Tensor):
+        return target if target.dtype == x.dtype else target.astype(x.dtype)
+    return Tensor._make(_raw(target).astype(x.dtype, copy=False))
+
+
 def _broadcast_const(name, what, value, shape, dtype):
     if value is None:
         return None
@@ -191,6 +305,7 @@ def _broadcast_const(name, what, value, shape, dtype):
     return arr
 
 
+@_declares(_log_two)
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
     """Logistic loss of scores `input` against targets in [0, 1] of the same shape, stable for any score.
 
@@ -202,33 +317,15 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     x = _tensor(input)
     if x.dtype.kind != "f":
         raise TypeError(f"{name}: input must be floating-point scores, got dtype {x.dtype}")
-    y = _raw(target)
+    y = _target_like(x, target)
     _same_shape(name, x, y)
-    y = y.astype(x.dtype, copy=False)
     w = _broadcast_const(name, "weight", weight, x.shape, x.dtype)
     pw = _broadcast_const(name, "pos_weight", pos_weight, x.shape, x.dtype)
-    loss = ops.SigmoidCrossEntropy.apply(x, target=y, weight=w, pos_weight=pw)
+    loss = ops.SigmoidCrossEntropy.apply(x, y, weight=w, pos_weight=pw)
     return _reduce(loss, reduction)
 
 
-class BinaryCrossEntropy(Function):
-    """loss = -w [y log p + (1 - y) log(1 - p)] (logs clamped at -100);  dloss/dp = w (p - y) / (p (1 - p))"""
-
-    def forward(self, p):
-        self.p = p
-        y = self.target
-        with np.errstate(divide="ignore"):  # log(0) = -inf, then clamped like PyTorch
-            loss = -(y * np.maximum(np.log(p), -100) + (1 - y) * np.maximum(np.log1p(-p), -100))
-        return loss if self.weight is None else loss * self.weight
-
-    def backward(self, dloss):
-        p = self.p
-        dp = (p - self.target) / np.maximum(p * (1 - p), 1e-12)  # PyTorch's guard at p = 0 or 1
-        if self.weight is not None:
-            dp = dp * self.weight
-        return (dp * dloss,)
-
-
+@_declares(_log_two)
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """Cross-entropy of probabilities `input` in [0, 1] (e.g. after sigmoid) against same-shaped targets.
 
@@ -236,13 +333,13 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     name = "binary_cross_entropy"
     _check_reduction(name, reduction)
     p = _tensor(input)
-    y = _raw(target)
+    y = _target_like(p, target)
     _same_shape(name, p, y)
-    if p.size and (p.data.min() < 0 or p.data.max() > 1):
+    if p.numel() and (p.data.min() < 0 or p.data.max() > 1):
         raise ValueError(f"{name}: input must hold probabilities in [0, 1], got values in "
                          f"[{p.data.min()}, {p.data.max()}]; for scores use binary_cross_entropy_with_logits")
     w = _broadcast_const(name, "weight", weight, p.shape, p.dtype)
-    loss = BinaryCrossEntropy.apply(p, target=y.astype(p.dtype, copy=False), weight=w)
+    loss = ops.BinaryCrossEntropy.apply(p, y, weight=w)
     return _reduce(loss, reduction)
 
 
@@ -258,6 +355,7 @@ def _signs(name, x, target):
     return y.astype(x.dtype)
 
 
+@_declares(_margin)
 def hinge_loss(input, target, margin=1.0, reduction="mean"):
     """The guide's SVM loss max(0, margin - y * score) for labels y in {-1, +1}: a unit pull on every score
     on the wrong side of its margin, no pull on the rest."""
@@ -267,49 +365,13 @@ def hinge_loss(input, target, margin=1.0, reduction="mean"):
     return _reduce(ops.ReLU.apply(margin - x * y), reduction)
 
 
+@_declares(_squared_margin)
 def squared_hinge_loss(input, target, margin=1.0, reduction="mean"):
     """max(0, margin - y * score)**2: the pull grows with the size of the violation (the guide's variant)."""
     _check_reduction("squared_hinge_loss", reduction)
     x = _tensor(input)
     y = _signs("squared_hinge_loss", x, target)
     return _reduce(ops.ReLU.apply(margin - x * y) ** 2, reduction)
-
-
-class MulticlassHinge(Function):
-    """Weston-Watkins: loss = sum over j != y of max(0, s_j - s_y + margin)**p, each violating j pulls s_j
-    down and s_y up; Crammer-Singer: loss = max(0, max over j != y of s_j - s_y + margin)**p, only the worst
-    rival pulls. d/ds_j = p * v**(p-1) where v > 0, d/ds_y = minus their sum; both times `scale` (per row).
-
-    One op rather than a gather, a scatter and a masked sum: the gradient is just a count of violations.
-    """
-
-    def forward(self, s):
-        t, rows = self.target, np.arange(len(self.target))
-        v = s - s[rows, t][:, None] + s.dtype.type(self.margin)  # (N, C) margin violations
-        if self.kind == "weston_watkins":
-            v[rows, t] = 0  # the true class does not compete with itself
-            v = np.maximum(v, 0)
-            loss = (v if self.p == 1 else v**self.p).sum(axis=1)
-        else:
-            v[rows, t] = -np.inf
-            self.rival = v.argmax(axis=1)
-            v = np.maximum(v[rows, self.rival], 0)  # (N,)
-            loss = v if self.p == 1 else v**self.p
-        self.v = v
-        return loss * self.scale
-
-    def backward(self, dloss):
-        t, rows, v, p = self.target, np.arange(len(self.target)), self.v, self.p
-        pull = (v > 0).astype(v.dtype) if p == 1 else p * v ** (p - 1)
-        coef = (dloss * self.scale)[:, None] if self.kind == "weston_watkins" else dloss * self.scale
-        if self.kind == "weston_watkins":
-            ds = pull * coef  # (N, C), zero in the true class's column
-            ds[rows, t] = -ds.sum(axis=1)
-        else:
-            ds = np.zeros((len(t), self.n_classes), dtype=v.dtype)
-            ds[rows, self.rival] = pull * coef
-            ds[rows, t] -= pull * coef
-        return (ds,)
 
 
 def _multiclass_hinge(name, input, target, kind, margin, p, weight, reduction, divide_by_classes):
@@ -325,12 +387,13 @@ def _multiclass_hinge(name, input, target, kind, margin, p, weight, reduction, d
     scale = np.ones(len(t), dtype=x.dtype) if w is None else w[t]
     if divide_by_classes:
         scale = scale / x.dtype.type(n_classes)
-    loss = MulticlassHinge.apply(
+    loss = ops.MulticlassHinge.apply(
         x, target=t, kind=kind, margin=float(margin), p=p, scale=scale, n_classes=n_classes
     )
     return _reduce(loss, reduction)
 
 
+@_declares(_rivals_times_margin)
 def weston_watkins_loss(input, target, margin=1.0, reduction="mean"):
     """Multiclass SVM (Weston & Watkins, 1999; cs231n's form): sum over j != y of max(0, s_j - s_y + margin).
 
@@ -339,12 +402,14 @@ def weston_watkins_loss(input, target, margin=1.0, reduction="mean"):
     return _multiclass_hinge(name, input, target, "weston_watkins", margin, 1, None, reduction, False)
 
 
+@_declares(_worst_rival_margin)
 def crammer_singer_loss(input, target, margin=1.0, reduction="mean"):
     """Multiclass SVM (Crammer & Singer, 2001): max(0, max over j != y of s_j - s_y + margin)."""
     name = "crammer_singer_loss"
     return _multiclass_hinge(name, input, target, "crammer_singer", margin, 1, None, reduction, False)
 
 
+@_declares(_mean_rival_margin)
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="mean"):
     """PyTorch's multi_margin_loss: weight[y] * sum over j != y of max(0, margin - s_y + s_j)**p, over C."""
     name = "multi_margin_loss"
@@ -354,19 +419,6 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="me
 # --- regression losses -----------------------------------------------------------------------------------
 
 
-class Huber(Function):
-    """y = d**2 / 2 where |d| <= delta, else delta * (|d| - delta / 2);  dy/dd = clip(d, -delta, delta)"""
-
-    def forward(self, d):
-        self.d = d
-        a = np.abs(d)
-        delta = d.dtype.type(self.delta)
-        return np.where(a <= delta, 0.5 * d * d, delta * (a - 0.5 * delta))
-
-    def backward(self, dy):
-        return (dy * np.clip(self.d, -self.delta, self.delta),)
-
-
 def _difference(name, input, target):
     x = _tensor(input)
     t = target if isinstance(target, Tensor) else x._lift(_raw(target))
@@ -374,6 +426,7 @@ def _difference(name, input, target):
     return x - t
 
 
+@_declares(_mean_of_targets("mean(y**2)", lambda y: y * y))
 def mse_loss(input, target, reduction="mean"):
     """(input - target)**2."""
     _check_reduction("mse_loss", reduction)
@@ -381,20 +434,23 @@ def mse_loss(input, target, reduction="mean"):
     return _reduce(d * d, reduction)
 
 
+@_declares(_mean_of_targets("mean(|y|)", np.abs))
 def l1_loss(input, target, reduction="mean"):
     """|input - target|."""
     _check_reduction("l1_loss", reduction)
     return _reduce(_difference("l1_loss", input, target).abs(), reduction)
 
 
+@_declares(_mean_of_targets("mean(huber(y))", lambda y, delta=1.0: _huber(y, delta)))
 def huber_loss(input, target, reduction="mean", delta=1.0):
     """Squared error where |input - target| <= delta, linear beyond: robust to outliers (PyTorch's)."""
     _check_reduction("huber_loss", reduction)
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
-    return _reduce(Huber.apply(_difference("huber_loss", input, target), delta=float(delta)), reduction)
+    return _reduce(ops.Huber.apply(_difference("huber_loss", input, target), delta=float(delta)), reduction)
 
 
+@_declares(_mean_of_targets("mean(smooth_l1(y))", lambda y, beta=1.0: _huber(y, beta) / beta))
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     """huber_loss(delta=beta) / beta: |d| - beta/2 beyond beta, d**2 / (2 beta) inside (PyTorch's)."""
     _check_reduction("smooth_l1_loss", reduction)
@@ -403,4 +459,4 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     d = _difference("smooth_l1_loss", input, target)
     if beta == 0:
         return _reduce(d.abs(), reduction)
-    return _reduce(Huber.apply(d, delta=float(beta)) * (1.0 / beta), reduction)
+    return _reduce(ops.Huber.apply(d, delta=float(beta)) * (1.0 / beta), reduction)

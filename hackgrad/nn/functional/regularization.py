@@ -4,9 +4,8 @@ The guide's SVM cost is data loss + alpha * (a**2 + b**2): `l2_penalty`. `l1_pen
 exactly zero; `group_lasso` pushes whole groups (e.g. every weight leaving one input) to zero together.
 """
 
-import numpy as np
 
-from hackgrad.autograd.function import Function
+from hackgrad.autograd import ops
 from hackgrad.autograd.tensor import Tensor
 
 __all__ = ["l2_penalty", "l1_penalty", "group_lasso"]
@@ -48,23 +47,6 @@ def l1_penalty(params, alpha=1.0):
     return _total([p.abs().sum() for p in params], alpha)
 
 
-class GroupNorms(Function):
-    """y_g = ||w_g||_2 per group g (the values along `axis`);  dy_g/dw_g = w_g / ||w_g||, 0 for a zero group
-
-    (the norm has a kink at zero, where 0 is a valid subgradient; w / ||w|| would be 0/0)."""
-
-    def forward(self, w):
-        self.w = w
-        self.norms = np.sqrt((w * w).sum(axis=self.axis, keepdims=True))
-        return self.norms.sum(axis=self.axis)
-
-    def backward(self, dy):
-        norms = self.norms
-        safe = np.where(norms > 0, norms, 1)
-        dw = np.where(norms > 0, self.w / safe, 0) * np.expand_dims(dy, self.axis)
-        return (dw,)
-
-
 def group_lasso(W, axis=0, alpha=1.0):
     """alpha * sum over groups of the L2 norm of each group (Yuan & Lin, 2006).
 
@@ -77,4 +59,4 @@ def group_lasso(W, axis=0, alpha=1.0):
     if not axes or any(not -W.ndim <= a < W.ndim for a in axes):
         raise ValueError(f"group_lasso: axis {axis} is out of range for a weight of shape {W.shape}")
     axes = tuple(a % W.ndim for a in axes)
-    return _total([GroupNorms.apply(W, axis=axes).sum()], alpha)
+    return _total([ops.GroupNorms.apply(W, axis=axes).sum()], alpha)
