@@ -11,7 +11,7 @@ from .loader import BalancedSampler, DataLoader, class_weights, kfold_indices, t
 from .mnist import MNIST, MnistError, Split, default_cache_dir, load_mnist
 from .real import load_breast_cancer, load_diabetes, load_digits, load_iris, load_wine
 from .standardize import Standardizer
-from .text import CharText, CharVocab, load_shakespeare
+from .text import CharText, CharVocab, load_shakespeare, shakespeare_sentences
 from .toy import make_blobs, make_circles, make_moons, make_plane, make_spiral, make_xor
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "MnistError",
     "default_cache_dir",
     "load_shakespeare",
+    "shakespeare_sentences",
     "CharText",
     "CharVocab",
     "load_csv",

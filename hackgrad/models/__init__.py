@@ -7,6 +7,7 @@ spec types it builds with `@register_model("type")`; a type not yet registered i
 
     mlp.py   the MLP family: {"type": "mlp"}, {"type": "linear"} (softmax regression, the guide's SVM) and the
              general {"type": "sequential", "layers": [...]} of nn layers by class name
+    word2vec.py, tsne.py   embeddings trained as circuits (chapter 4); estimators, not specs
 """
 
 import copy
