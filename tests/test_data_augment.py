@@ -74,7 +74,7 @@ def test_loader_transform_is_reproducible_per_epoch():
     plain = DataLoader(X, y, batch_size=16, seed=3)
     e1 = epoch(a, 1)
     epoch(b, 0)
-    for (xa, ya), (xb, yb), (_, yp) in zip(e1, epoch(b, 1), epoch(plain, 1)):
+    for (xa, ya), (xb, _yb), (_, yp) in zip(e1, epoch(b, 1), epoch(plain, 1)):
         np.testing.assert_array_equal(xa, xb)  # epoch 1 is the same whatever ran before
         np.testing.assert_array_equal(ya, yp)  # the order is the plain loader's
     assert not all(np.array_equal(x1, x2) for (x1, _), (x2, _) in zip(e1, epoch(a, 2)))

@@ -11,11 +11,11 @@ from hackgrad.nn.dropout import *  # noqa: F401,F403
 from hackgrad.nn.embedding import *  # noqa: F401,F403
 from hackgrad.nn.linear import *  # noqa: F401,F403
 from hackgrad.nn.loss import *  # noqa: F401,F403
+from hackgrad.nn.model_summary import LayerSummary, ModelSummary, summary  # noqa: F401
 from hackgrad.nn.module import Module  # noqa: F401
 from hackgrad.nn.normalization import *  # noqa: F401,F403
 from hackgrad.nn.parameter import Parameter  # noqa: F401
 from hackgrad.nn.pooling import *  # noqa: F401,F403
 from hackgrad.nn.recurrent import *  # noqa: F401,F403
-from hackgrad.nn.model_summary import LayerSummary, ModelSummary, summary  # noqa: F401
 
 F = functional

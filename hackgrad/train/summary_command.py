@@ -72,7 +72,9 @@ def run(args):
     from hackgrad.train.checkpoint import CheckpointError
 
     if args.model in INPUT_SHAPES:
-        spec = {"type": args.model} if args.num_classes is None else {"type": args.model, "num_classes": args.num_classes}
+        spec = {"type": args.model}
+        if args.num_classes is not None:
+            spec["num_classes"] = args.num_classes
         model, shape = build_model(spec), INPUT_SHAPES[args.model]
     elif Path(args.model).exists():
         if args.num_classes is not None:
