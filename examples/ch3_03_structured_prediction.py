@@ -52,7 +52,7 @@ def train(kind, images, strings, *, epochs, batch_size, lr, seed):
     """Fit the network (and transitions for 'crf'/'svm') with Adam; returns (network, transitions or None)."""
     net = make_network(seed)
     transitions = nn.Parameter(np.zeros((K, K), dtype=np.float32)) if kind != "independent" else None
-    params = net.parameters() + ([transitions] if transitions is not None else [])
+    params = list(net.parameters()) + ([transitions] if transitions is not None else [])
     opt = optim.Adam(params, lr=lr)
     rng = np.random.default_rng(seed)
     n, length = strings.shape

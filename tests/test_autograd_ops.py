@@ -129,6 +129,37 @@ CASES = [
     ("matmul 2-D @ 1-D", lambda a, b: a @ b, lambda: [rand((3, 4)), rand((4,), 1)]),
     ("matmul 1-D @ 3-D", lambda a, b: a @ b, lambda: [rand((4,)), rand((2, 4, 3), 1)]),
     ("matmul 3-D @ 1-D", lambda a, b: a @ b, lambda: [rand((2, 3, 4)), rand((4,), 1)]),
+    # PyTorch's indexing, sorting and shape functions (torchsurf)
+    ("max dim -> (values, indices)", lambda a: a.max(dim=1).values, lambda: [distinct((3, 4))]),
+    ("min dim keepdim", lambda a: ag.min(a, -1, keepdim=True)[0], lambda: [distinct((3, 4))]),
+    ("masked_fill", lambda a: a.masked_fill(a.data > 0.2, -1.0), lambda: [distinct((3, 4))]),
+    ("tril", lambda a: ag.tril(a), lambda: [rand((2, 3, 4))]),
+    ("triu diagonal=1", lambda a: a.triu(1), lambda: [rand((4, 3))]),
+    ("gather dim=1 repeats", lambda a: ag.gather(a, 1, np.array([[0, 0], [2, 1], [3, 3]])),
+     lambda: [rand((3, 4))]),
+    ("scatter", lambda a, b: ag.scatter(a, 0, np.array([[1, 0, 2]]), b), lambda: [rand((3, 3)), rand((1, 3), 1)]),
+    ("scatter_add repeats", lambda a, b: ag.scatter_add(a, 1, np.array([[0, 0, 1], [2, 2, 2]]), b),
+     lambda: [rand((2, 3)), rand((2, 3), 1)]),
+    ("index_select", lambda a: ag.index_select(a, -1, [3, 0, 3]), lambda: [rand((2, 4))]),
+    ("narrow", lambda a: ag.narrow(a, 1, 1, 2), lambda: [rand((2, 4))]),
+    ("split sizes", lambda a: ag.split(a, [1, 3], dim=1)[1] * ag.split(a, 2)[0].sum(), lambda: [rand((3, 4))]),
+    ("chunk", lambda a: ag.chunk(a, 3, dim=-1)[2], lambda: [rand((2, 5))]),
+    ("unbind", lambda a: ag.unbind(a, 1)[1] - a.unbind()[0], lambda: [rand((3, 3))]),
+    ("flip", lambda a: ag.flip(a, (0, -1)), lambda: [rand((2, 3))]),
+    ("roll", lambda a: ag.roll(a, (1, -2), (0, 1)) + a.roll(1), lambda: [rand((3, 4))]),
+    ("repeat", lambda a: ag.repeat(a, 2, 1, 3), lambda: [rand((2, 3))]),
+    ("cumsum", lambda a: ag.cumsum(a, -1), lambda: [rand((2, 4))]),
+    ("sort descending", lambda a: ag.sort(a, 0, descending=True).values, lambda: [distinct((4, 3))]),
+    ("topk", lambda a: ag.topk(a, 2).values, lambda: [distinct((3, 5))]),
+    ("bmm", lambda a, b: ag.bmm(a, b), lambda: [rand((2, 3, 4)), rand((2, 4, 2), 1)]),
+    ("outer", lambda a, b: ag.outer(a, b), lambda: [rand((3,)), rand((4,), 1)]),
+    ("einsum contraction", lambda a, b: ag.einsum("bij,bjk->bik", a, b), lambda: [rand((2, 3, 4)), rand((2, 4, 2), 1)]),
+    ("einsum trace and sum", lambda a, b: ag.einsum("ii,j->j", a, b), lambda: [rand((3, 3)), rand((2,), 1)]),
+    ("norm all", lambda a: ag.norm(a), lambda: [rand((3, 4))]),
+    ("norm p=1 dim", lambda a: a.norm(p=1, dim=-1, keepdim=True), lambda: [distinct((3, 4))]),
+    ("norm p=3 dim", lambda a: a.norm(3, dim=0), lambda: [distinct((3, 4))]),
+    ("erf", lambda a: ag.erf(a), lambda: [rand((3, 4))]),
+    ("pad negative crops", lambda a: ag.pad(a, ((-1, 2), (1, -2))), lambda: [rand((3, 4))]),
     # randomness with a seed is a fixed function
     ("dropout", lambda a: ag.dropout(a, p=0.4, seed=3), lambda: [rand((4, 5))]),
     # compositions
@@ -149,7 +180,8 @@ def test_every_public_function_has_a_gradcheck_case():
     for _, fn, _ in CASES:
         used.update(fn.__code__.co_names)  # the functions and methods each case calls
     by_operator = {"add", "sub", "mul", "div", "neg", "pow"}  # checked through + - * / ** above
-    not_differentiable = {"argmax", "argmin"}
+    not_differentiable = {"argmax", "argmin", "eq", "ne", "lt", "le", "gt", "ge", "any", "all", "argsort",
+                          "numel", "MinMax"}
     aliases = {"amax": "max", "amin": "min"}
     missing = [
         name for name in ag.functional.__all__

@@ -221,7 +221,7 @@ def test_lstm_learns_to_recall_the_first_input():
     x = rng.normal(0, 0.3, (seq, batch, classes)).astype(np.float32)
     x[0] += np.eye(classes, dtype=np.float32)[labels] * 2
     lstm, head = nn.LSTM(classes, 16, seed=0), nn.Linear(16, classes, seed=1)
-    opt = optim.Adam(lstm.parameters() + head.parameters(), lr=0.05)
+    opt = optim.Adam(list(lstm.parameters()) + list(head.parameters()), lr=0.05)
     for _ in range(60):
         out, _ = lstm(tensor(x))
         loss = F.cross_entropy(head(out[-1]), tensor(labels))

@@ -47,7 +47,8 @@ def test_comparisons_give_boolean_tensors_without_gradient():
 
 def test_what_a_tensor_shows():
     x = tensor(np.zeros((2, 3)), requires_grad=True)
-    assert (x.shape, x.ndim, x.size, len(x), x.is_leaf, x.grad_fn) == ((2, 3), 2, 6, 2, True, None)
+    assert (x.shape, x.ndim, x.numel(), len(x), x.is_leaf, x.grad_fn) == ((2, 3), 2, 6, 2, True, None)
+    assert (x.size(), x.size(1), x.size(-1)) == ((2, 3), 3, 3)
     assert "requires_grad=True" in repr(x)
     y = x * 2
     assert not y.is_leaf and "grad_fn=<Mul>" in repr(y)
@@ -84,7 +85,7 @@ def test_methods_and_functions_agree():
     assert x.permute(1, 2, 0).shape == ag.permute(x, (1, 2, 0)).shape == (3, 4, 2)
     assert x.sum(dim=1).shape == ag.sum(x, axis=1).shape == (2, 4)
     assert x.mean(axis=(0, 2), keepdims=True).shape == (1, 3, 1)
-    assert x.max(-1).shape == x.amax(-1).shape == (2, 3)
+    assert x.max(axis=-1).shape == x.amax(-1).shape == x.max(-1).values.shape == (2, 3)
     assert x.argmax(axis=-1).dtype.kind == "i" and (x.argmax(axis=-1).data == 3).all()
     assert x[:, None].shape == (2, 1, 3, 4) and x[..., 0].shape == (2, 3)
     assert x.unsqueeze(0).squeeze(0).shape == x.shape

@@ -6,6 +6,8 @@ Numbers mixed with a tensor take the tensor's dtype, so float32 stays float32.
 """
 
 import builtins
+import collections
+import warnings
 
 import numpy as np
 
@@ -170,17 +172,46 @@ def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     return ops.Mean.apply(_tensor(x), axis=_axis(axis, dim), keepdims=_keepdims(keepdims, keepdim))
 
 
-def max(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+def amax(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     """The largest values (NumPy's `max`, PyTorch's `amax`: values only); tied maxima share the gradient."""
     return ops.Max.apply(_tensor(x), axis=_axis(axis, dim), keepdims=_keepdims(keepdims, keepdim))
 
 
-def min(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+def amin(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     """The smallest values (NumPy's `min`, PyTorch's `amin`). Tied minima share the gradient evenly."""
     return ops.Min.apply(_tensor(x), axis=_axis(axis, dim), keepdims=_keepdims(keepdims, keepdim))
 
 
-amax, amin = max, min
+MinMax = collections.namedtuple("MinMax", ["values", "indices"])  # PyTorch's return_types.max/min/topk/sort
+
+
+def max(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """PyTorch's `max`: over everything, the largest value; with `dim`, the pair (values, indices); with a
+    tensor as second argument, the elementwise `maximum`. NumPy's `axis=` gives the values only (= amax).
+
+    With `dim` the gradient goes to the index returned (the first maximum), as in PyTorch.
+    """
+    return _extreme(x, dim, keepdim, axis, keepdims, "max")
+
+
+def min(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """PyTorch's `min`: the smallest value, (values, indices) along `dim`, or the elementwise `minimum`."""
+    return _extreme(x, dim, keepdim, axis, keepdims, "min")
+
+
+def _extreme(x, dim, keepdim, axis, keepdims, name):
+    if isinstance(dim, Tensor) or (dim is not None and np.ndim(dim) and not isinstance(dim, tuple)):
+        return (maximum if name == "max" else minimum)(x, dim)
+    values_only = amax if name == "max" else amin
+    if axis is not None or dim is None or isinstance(dim, tuple):
+        return values_only(x, axis if dim is None else dim, bool(keepdim or keepdims))
+    x = _tensor(x)
+    d = _dim_index(dim, x.ndim, name)
+    idx = (np.argmax if name == "max" else np.argmin)(x.data, axis=d, keepdims=True)
+    values = ops.Gather.apply(x, index=idx, dim=d) if x.ndim else x
+    if not keepdim and x.ndim:
+        values, idx = ops.Reshape.apply(values, shape=idx.shape[:d] + idx.shape[d + 1 :]), idx.squeeze(d)
+    return MinMax(values, Tensor._make(idx.astype(np.int64)))
 
 
 def logsumexp(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
@@ -194,11 +225,15 @@ def var(x, axis=None, keepdims=False, *, correction=1, dim=None, keepdim=None):
     x = _tensor(x)
     axis, keepdims = _axis(axis, dim), _keepdims(keepdims, keepdim)
     axes = ops.normalize_axes(axis, x.ndim, "var")
-    n = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
-    if n - correction <= 0:
-        raise ValueError(f"var: {n} value(s) leave no degrees of freedom at correction={correction}")
+    n = x.numel() if axes is None else int(np.prod([x.shape[a] for a in axes]))
+    dof = n - correction
+    if dof <= 0:  # PyTorch's answer: divide by zero (NaN or inf) and warn, rather than fail
+        warnings.warn(
+            f"var: {n} value(s) leave {dof} degrees of freedom at correction={correction}; the result is "
+            "NaN or inf", RuntimeWarning, stacklevel=2,
+        )
     d = x - ops.Mean.apply(x, axis=axes, keepdims=True)
-    return ops.Sum.apply(d * d, axis=axes, keepdims=keepdims) / (n - correction)
+    return ops.Sum.apply(d * d, axis=axes, keepdims=keepdims) * (1.0 / dof if dof > 0 else np.inf)
 
 
 def std(x, axis=None, keepdims=False, *, correction=1, dim=None, keepdim=None):
@@ -337,20 +372,307 @@ def dropout(x, p=0.5, training=True, *, rng=None, seed=None):
     """Inverted dropout: zero each value with probability p and scale the survivors by 1/(1-p), so the
     expected value is unchanged and evaluation (`training=False`) is the identity.
 
-    Draws from `rng` (a `np.random.Generator`) or a generator made from `seed`; pass one of them for
-    reproducible masks (with neither, the mask is unseeded).
+    Draws from `rng` (a `np.random.Generator`) or a generator made from `seed`; with neither, from the
+    default generator (`hackgrad.manual_seed` makes it reproducible).
     """
     x = _tensor(x)
     if not 0 <= p <= 1:
         raise ValueError(f"dropout: p must be a probability in [0, 1], got {p}")
     if not training or p == 0:
         return x
-    if rng is None:
-        rng = np.random.default_rng(seed)
-    elif seed is not None:
-        raise TypeError("dropout: give rng or seed, not both")
+    from hackgrad.autograd.creation import get_rng  # (creation builds on this module)
+
+    rng = get_rng(rng, seed, "dropout")
     draw_dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.float64
     keep = rng.random(x.shape, dtype=draw_dtype) >= p
     scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
     mask = keep * np.asarray(scale, dtype=x.dtype if x.dtype.kind == "f" else np.float32)
     return ops.Mul.apply(x, Tensor._make(mask))
+
+
+# --- comparisons and logic (not differentiable: boolean tensors) ------------------------------------
+def _compare(ufunc):
+    def compare(a, b):
+        return Tensor._make(ufunc(a.data if isinstance(a, Tensor) else a, b.data if isinstance(b, Tensor) else b))
+
+    compare.__name__ = ufunc.__name__
+    compare.__doc__ = f"Elementwise `{ufunc.__name__}` as a boolean tensor (broadcasting; no gradient)."
+    return compare
+
+
+eq, ne, lt, le, gt, ge = (_compare(u) for u in (
+    np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal))
+
+
+def _bool_reduce(reduce, x, dim, keepdim):
+    x = _tensor(x)
+    if dim is not None:
+        dim = _dim_index(dim, x.ndim, reduce.__name__)
+    return Tensor._make(np.asarray(reduce(x.data, axis=dim, keepdims=keepdim)))
+
+
+def any(x, dim=None, keepdim=False):
+    return _bool_reduce(np.any, x, dim, keepdim)
+
+
+def all(x, dim=None, keepdim=False):
+    return _bool_reduce(np.all, x, dim, keepdim)
+
+
+def masked_fill(x, mask, value):
+    """x with `value` wherever the boolean `mask` (broadcast to x) is true; no gradient flows there."""
+    x = _tensor(x)
+    mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    if mask.dtype != bool:
+        raise TypeError(f"masked_fill: mask must be boolean, got dtype {mask.dtype}")
+    value = _number(value.item() if isinstance(value, Tensor) else value)
+    out = ops.Where.apply(x._lift(value), x, cond=mask)
+    if out.shape != x.shape:
+        raise ValueError(f"masked_fill: mask of shape {mask.shape} does not broadcast to the tensor's {x.shape}")
+    return out
+
+
+def tril(x, diagonal=0):
+    """The lower triangle of the last two dims (at and below `diagonal`); zeros above it."""
+    x = _tensor(x)
+    keep = np.tri(*x.shape[-2:], k=diagonal, dtype=bool)
+    return ops.Where.apply(x, x._lift(0), cond=keep)
+
+
+def triu(x, diagonal=0):
+    """The upper triangle of the last two dims (at and above `diagonal`); zeros below it."""
+    x = _tensor(x)
+    keep = ~np.tri(*x.shape[-2:], k=diagonal - 1, dtype=bool)
+    return ops.Where.apply(x, x._lift(0), cond=keep)
+
+
+# --- indexing along one dim ----------------------------------------------------------------------------
+def _index_array(index, what):
+    idx = np.asarray(index.data if isinstance(index, Tensor) else index)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{what}: index must hold integers, got dtype {idx.dtype}")
+    return idx.astype(np.intp, copy=False)
+
+
+def _checked_index(x, dim, index, what):
+    """(dim as a non-negative int, index checked for rank and range along dim)."""
+    d = _dim_index(dim, x.ndim, what)
+    idx = _index_array(index, what)
+    if idx.ndim != x.ndim:
+        raise ValueError(f"{what}: index must have as many dims as the tensor ({x.ndim}), got shape {idx.shape}")
+    if idx.size and (idx.min() < -x.shape[d] or idx.max() >= x.shape[d]):
+        raise IndexError(f"{what}: index out of range for dim {dim} of size {x.shape[d]}")
+    return d, idx % builtins.max(x.shape[d], 1)
+
+
+def gather(x, dim, index):
+    """out[i][j] = x[index[i][j]][j] for dim=0 (PyTorch's gather); the gradient is scattered back, adding."""
+    x = _tensor(x)
+    d, idx = _checked_index(x, dim, index, "gather")
+    for k, (n, m) in enumerate(zip(idx.shape, x.shape)):
+        if k != d and n > m:
+            raise ValueError(f"gather: index shape {idx.shape} exceeds the tensor's {x.shape} in dim {k}")
+    if idx.shape != x.shape:  # PyTorch reads only the leading part of the other dims
+        x = x[tuple(slice(0, n) if k != d else slice(None) for k, n in enumerate(idx.shape))]
+    return ops.Gather.apply(x, index=idx, dim=d)
+
+
+def _source(x, src, what):
+    if isinstance(src, Tensor):
+        return src
+    return x._lift(np.broadcast_to(np.asarray(src, dtype=x.dtype), np.shape(src) or (1,) * x.ndim))
+
+
+def scatter_add(x, dim, index, src):
+    """x with src[i][j] added at [index[i][j]][j] (dim=0); repeated indices add up."""
+    x = _tensor(x)
+    d, idx = _checked_index(x, dim, index, "scatter_add")
+    return ops.ScatterAdd.apply(x, _source(x, src, "scatter_add"), index=idx, dim=d)
+
+
+def scatter(x, dim, index, src=None, *, value=None):
+    """x with src[i][j] (or the number `value`) written at [index[i][j]][j] for dim=0."""
+    x = _tensor(x)
+    d, idx = _checked_index(x, dim, index, "scatter")
+    if (src is None) == (value is None):
+        raise TypeError("scatter: give src (a tensor) or value (a number), not both")
+    if src is None or not isinstance(src, Tensor):
+        src = x._lift(np.full(idx.shape, value if src is None else src, dtype=x.dtype))
+    return ops.Scatter.apply(x, src, index=idx, dim=d)
+
+
+def index_select(x, dim, index):
+    """The slices of x at the 1-D `index` along `dim` (a repeated index repeats the slice)."""
+    x = _tensor(x)
+    d = _dim_index(dim, x.ndim, "index_select")
+    idx = _index_array(index, "index_select")
+    if idx.ndim > 1:
+        raise ValueError(f"index_select: index must be 1-D, got shape {idx.shape}")
+    return ops.GetItem.apply(x, index=(slice(None),) * d + (idx.reshape(-1),))
+
+
+def narrow(x, dim, start, length):
+    x = _tensor(x)
+    d = _dim_index(dim, x.ndim, "narrow")
+    start = start + x.shape[d] if start < 0 else start
+    if not 0 <= start <= start + length <= x.shape[d]:
+        raise ValueError(f"narrow: [{start}, {start + length}) is outside dim {dim} of size {x.shape[d]}")
+    return ops.GetItem.apply(x, index=(slice(None),) * d + (slice(start, start + length),))
+
+
+def split(x, split_size_or_sections, dim=0):
+    """Pieces of `split_size` along dim (the last may be shorter), or of the given list of sizes."""
+    x = _tensor(x)
+    d = _dim_index(dim, x.ndim, "split")
+    n = x.shape[d]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        size = int(split_size_or_sections)
+        if size <= 0:
+            raise ValueError(f"split: split_size must be > 0, got {size}")
+        sizes = [builtins.min(size, n - i) for i in range(0, n, size)] or [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if builtins.sum(sizes) != n:
+            raise ValueError(f"split: sizes {sizes} do not add up to dim {dim}'s size {n}")
+    starts = np.cumsum([0] + sizes[:-1])
+    return tuple(narrow(x, d, int(a), s) for a, s in zip(starts, sizes))
+
+
+def chunk(x, chunks, dim=0):
+    """`chunks` pieces of ceil(n / chunks) along dim (fewer when they run out, as in PyTorch)."""
+    x = _tensor(x)
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be > 0, got {chunks}")
+    n = x.shape[_dim_index(dim, x.ndim, "chunk")]
+    return split(x, builtins.max(-(-n // chunks), 1), dim)
+
+
+def unbind(x, dim=0):
+    """The slices along dim, each without that dim."""
+    x = _tensor(x)
+    d = _dim_index(dim, x.ndim, "unbind")
+    return tuple(ops.GetItem.apply(x, index=(slice(None),) * d + (i,)) for i in range(x.shape[d]))
+
+
+def flip(x, dims):
+    x = _tensor(x)
+    dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+    index = [slice(None)] * x.ndim
+    for d in dims:
+        index[_dim_index(d, x.ndim, "flip")] = slice(None, None, -1)
+    return ops.GetItem.apply(x, index=tuple(index))
+
+
+def roll(x, shifts, dims=None):
+    x = _tensor(x)
+    if dims is None:  # PyTorch rolls the flattened tensor
+        return roll(x.reshape(-1), shifts, 0).reshape(x.shape)
+    if isinstance(dims, (int, np.integer)):
+        return ops.Roll.apply(x, shifts=int(shifts), dims=_dim_index(dims, x.ndim, "roll"))
+    dims = tuple(_dim_index(d, x.ndim, "roll") for d in dims)
+    return ops.Roll.apply(x, shifts=tuple(int(s) for s in shifts), dims=dims)
+
+
+def repeat(x, *sizes):
+    """PyTorch's `repeat`: tile x `sizes[i]` times along dim i (extra leading sizes add dims)."""
+    x = _tensor(x)
+    reps = _dims(sizes, "repeat")
+    if len(reps) < x.ndim:
+        raise ValueError(f"repeat: give at least one count per dim ({x.ndim}), got {reps}")
+    return ops.Tile.apply(x, reps=reps)
+
+
+def cumsum(x, dim):
+    x = _tensor(x)
+    return ops.CumSum.apply(x, dim=_dim_index(dim, x.ndim, "cumsum"))
+
+
+def sort(x, dim=-1, descending=False, stable=False):
+    """(values, indices) along dim; the gradient goes back through the permutation."""
+    x = _tensor(x)
+    d = _dim_index(dim, x.ndim, "sort")
+    idx = argsort(x, d, descending).data
+    return MinMax(ops.Gather.apply(x, index=idx, dim=d), Tensor._make(idx))
+
+
+def argsort(x, dim=-1, descending=False, stable=False):
+    """Indices that sort x along dim (ties keep their order, also when descending)."""
+    x = _tensor(x)
+    d = _dim_index(dim, x.ndim, "argsort")
+    data = -x.data if descending and x.dtype.kind != "b" else (~x.data if descending else x.data)
+    return Tensor._make(np.argsort(data, axis=d, kind="stable").astype(np.int64))
+
+
+def topk(x, k, dim=-1, largest=True, sorted=True):
+    """The k largest (or smallest) values along dim and their indices, largest first."""
+    x = _tensor(x)
+    d = _dim_index(dim, x.ndim, "topk")
+    if not 0 <= k <= x.shape[d]:
+        raise ValueError(f"topk: k={k} is out of range for dim {dim} of size {x.shape[d]}")
+    idx = argsort(x, d, descending=largest).data
+    idx = np.take(idx, np.arange(k), axis=d)
+    return MinMax(ops.Gather.apply(x, index=idx, dim=d), Tensor._make(idx))
+
+
+# --- products ----------------------------------------------------------------------------------------
+def bmm(a, b):
+    """Batched matrix product of (B, n, k) and (B, k, m)."""
+    a, b = _pair(a, b)
+    if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0]:
+        raise ValueError(f"bmm: expected (B, n, k) and (B, k, m) with the same B, got {a.shape} and {b.shape}")
+    return ops.MatMul.apply(a, b)
+
+
+def outer(a, b):
+    """a[i] * b[j] for 1-D a and b."""
+    a, b = _pair(a, b)
+    if a.ndim != 1 or b.ndim != 1:
+        raise ValueError(f"outer: expected two 1-D tensors, got {a.shape} and {b.shape}")
+    return ops.Mul.apply(ops.Reshape.apply(a, shape=(-1, 1)), ops.Reshape.apply(b, shape=(1, -1)))
+
+
+def einsum(equation, *operands):
+    """Einstein summation (`einsum("bij,bjk->bik", a, b)`); implicit output ('ij,jk') as in NumPy."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    spec = equation.replace(" ", "")
+    if "." in spec:
+        raise ValueError("einsum: ellipsis ('...') is not supported; name every dim")
+    if "->" not in spec:  # NumPy's implicit output: the letters used once, in alphabetical order
+        letters = spec.replace(",", "")
+        spec += "->" + "".join(c for c in builtins.sorted(set(letters)) if letters.count(c) == 1)
+    inputs = spec.split("->")[0].split(",")
+    if len(inputs) != len(operands):
+        raise ValueError(f"einsum: {equation!r} names {len(inputs)} operand(s), got {len(operands)}")
+    first = next((t for t in operands if isinstance(t, Tensor)), None)
+    tensors = [t if isinstance(t, Tensor) else (first._lift(t) if first is not None else Tensor(t))
+               for t in operands]
+    for sub, t in zip(inputs, tensors):
+        if len(sub) != t.ndim:
+            raise ValueError(f"einsum: subscripts {sub!r} do not match an operand of shape {t.shape}")
+    return ops.Einsum.apply(*tensors, spec=spec)
+
+
+def norm(x, p=2, dim=None, keepdim=False):
+    """The p-norm (default 2; 'fro' is 2, inf the max |x|) over dim, or over everything."""
+    x = _tensor(x)
+    p = 2 if p == "fro" or p is None else p
+    if not (p == np.inf or p > 0):
+        raise ValueError(f"norm: p must be > 0, inf or 'fro', got {p!r}")
+    axes = ops.normalize_axes(dim, x.ndim, "norm")
+    return ops.Norm.apply(x, p=float(p), dim=axes, keepdim=bool(keepdim))
+
+
+def erf(x):
+    return ops.Erf.apply(_tensor(x))
+
+
+def numel(x):
+    return int(np.size(x.data if isinstance(x, Tensor) else x))
+
+
+__all__ += [
+    "eq", "ne", "lt", "le", "gt", "ge", "any", "all", "masked_fill", "tril", "triu",
+    "gather", "scatter", "scatter_add", "index_select", "narrow", "split", "chunk", "unbind", "flip", "roll",
+    "repeat", "cumsum", "sort", "argsort", "topk", "bmm", "outer", "einsum", "norm", "erf", "numel", "MinMax",
+]

@@ -38,3 +38,14 @@ def detect_anomaly(enabled=True):
 
 def is_anomaly_enabled():
     return _state["anomaly"]
+
+
+def set_grad_enabled(mode):
+    """Context manager: record graphs or not, as `mode` says (PyTorch's `set_grad_enabled`)."""
+    return _switch("grad", bool(mode))
+
+
+def inference_mode(mode=True):
+    """PyTorch's `inference_mode`: here the same as `no_grad()` (no graph is recorded); with mode=False,
+    nothing changes. Works as a context manager and as a decorator."""
+    return _switch("grad", False) if mode else _switch("grad", _state["grad"])

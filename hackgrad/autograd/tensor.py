@@ -65,9 +65,27 @@ class Tensor:
     def ndim(self):
         return self.data.ndim
 
-    @property
-    def size(self):
+    def size(self, dim=None):
+        """PyTorch's `size()`: the shape; `size(dim)` one dim's length. (The element count is `numel()`.)"""
+        if dim is None:
+            return self.data.shape
+        return self.data.shape[dim]
+
+    def numel(self):
         return self.data.size
+
+    def dim(self):
+        return self.data.ndim
+
+    def nelement(self):
+        return self.data.size
+
+    @property
+    def device(self):
+        """Always the CPU: hackgrad has no GPU backend (see `to`)."""
+        return CPU
+
+    is_cuda = False
 
     @property
     def is_leaf(self):
@@ -115,6 +133,9 @@ class Tensor:
     def zero_grad(self):
         self.grad = None
 
+    def is_floating_point(self):
+        return self.data.dtype.kind == "f"
+
     def astype(self, dtype):
         """This tensor as `dtype`; a floating result keeps the graph, an integer one has no grad."""
         dtype = np.dtype(dtype)
@@ -129,6 +150,155 @@ class Tensor:
 
     def double(self):
         return self.astype(np.float64)
+
+    def half(self):
+        return self.astype(np.float16)
+
+    def long(self):
+        return self.astype(np.int64)
+
+    def int(self):
+        return self.astype(np.int32)
+
+    def bool(self):
+        return self.astype(np.bool_)
+
+    def type_as(self, other):
+        return self.astype(other.dtype)
+
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
+        """PyTorch's `to`: a dtype, a device ('cpu' only), both, or another tensor (its dtype).
+
+        A device other than the CPU raises: hackgrad has no GPU backend.
+        """
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, (str, _device)) and not _is_dtype_name(a):
+                device = a
+            else:
+                dtype = a
+        as_device(device, "to")
+        out = self if dtype is None else self.astype(as_dtype(dtype, "to"))
+        return out.clone() if copy and out is self else out
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None):
+        return self.to("cuda" if device is None else device)
+
+    def contiguous(self):
+        """Itself: NumPy arrays need no contiguous copy for any op here."""
+        return self
+
+    def clone(self):
+        """A copy with its own memory that stays in the graph (the gradient flows through unchanged)."""
+        return ops.Clone.apply(self)
+
+    def new_tensor(self, data, dtype=None):
+        return Tensor(data, dtype=self.dtype if dtype is None else dtype)
+
+    def new_zeros(self, *size, dtype=None):
+        return Tensor._make(np.zeros(F._dims(size, "new_zeros"), self.dtype if dtype is None else as_dtype(dtype)))
+
+    def new_ones(self, *size, dtype=None):
+        return Tensor._make(np.ones(F._dims(size, "new_ones"), self.dtype if dtype is None else as_dtype(dtype)))
+
+    def new_full(self, size, fill_value, dtype=None):
+        dtype = self.dtype if dtype is None else as_dtype(dtype)
+        return Tensor._make(np.full(F._dims((size,), "new_full"), fill_value, dtype))
+
+    def new_empty(self, *size, dtype=None):
+        return self.new_zeros(*size, dtype=dtype)
+
+    # --- in place: only outside a graph, or on leaves under no_grad() (the hand-written SGD step) ---
+    def _check_inplace(self, what):
+        if self.requires_grad and is_grad_enabled():
+            if self._fn is None:
+                raise RuntimeError(
+                    f"{what}: a leaf tensor that requires grad cannot be changed in place while gradients are "
+                    "recorded (its gradient would be wrong); wrap the update in `with hackgrad.no_grad():`"
+                )
+            raise RuntimeError(
+                f"{what}: this tensor is the output of {self._fn!r} in a graph that requires grad; changing "
+                f"it in place would corrupt the gradients computed through it. Use the out-of-place form "
+                f"(x = x.{what.rstrip('_')}(...))"
+            )
+
+    def _assign(self, values, what):
+        """Write `values` into this tensor's own memory (dtype kept, broadcast to its shape)."""
+        self._check_inplace(what)
+        values = values.data if isinstance(values, Tensor) else values
+        try:
+            np.copyto(self.data, values, casting="unsafe")
+        except ValueError:
+            raise ValueError(
+                f"{what}: a value of shape {np.shape(values)} does not broadcast to this tensor's {self.shape}"
+            ) from None
+        self._bump_version()
+        return self
+
+    def _bump_version(self):
+        """Placeholder for the autograd version counter (branch `harden` adds it; merge replaces this)."""
+
+    def zero_(self):
+        return self._assign(0, "zero_")
+
+    def fill_(self, value):
+        return self._assign(_raw(value), "fill_")
+
+    def copy_(self, src):
+        return self._assign(_raw(src), "copy_")
+
+    def add_(self, other, *, alpha=1):
+        other = _raw(other)
+        return self._assign(self.data + (other if alpha == 1 else alpha * other), "add_")
+
+    def sub_(self, other, *, alpha=1):
+        other = _raw(other)
+        return self._assign(self.data - (other if alpha == 1 else alpha * other), "sub_")
+
+    def mul_(self, other):
+        return self._assign(self.data * _raw(other), "mul_")
+
+    def div_(self, other):
+        return self._assign(self.data / _raw(other), "div_")
+
+    def clamp_(self, min=None, max=None):
+        return self._assign(np.clip(self.data, _raw(min), _raw(max)), "clamp_")
+
+    clip_ = clamp_
+
+    def masked_fill_(self, mask, value):
+        mask = _raw(mask)
+        return self._assign(np.where(mask, _raw(value), self.data), "masked_fill_")
+
+    def normal_(self, mean=0.0, std=1.0, *, rng=None, seed=None, generator=None):
+        from hackgrad.autograd.creation import get_rng
+
+        g = get_rng(rng if generator is None else generator, seed, "normal_")
+        return self._assign(g.normal(mean, std, self.shape), "normal_")
+
+    def uniform_(self, a=0.0, b=1.0, *, rng=None, seed=None, generator=None):
+        from hackgrad.autograd.creation import get_rng
+
+        g = get_rng(rng if generator is None else generator, seed, "uniform_")
+        return self._assign(g.uniform(a, b, self.shape), "uniform_")
+
+    def __setitem__(self, index, value):
+        """x[idx] = v, in place (PyTorch's indexing rule), on tensors outside a graph or under no_grad()."""
+        self._check_inplace("__setitem__ (x[idx] = v)")
+        value = _raw(value)
+        stages = ops.torch_index_stages(ops.normalize_index(index))
+        target = self.data
+        for stage in stages[:-1]:
+            target = target[stage]  # basic indices: a view into self.data
+        try:
+            target[stages[-1]] = value
+        except (ValueError, IndexError) as e:
+            raise type(e)(f"x[idx] = v: {e} (tensor shape {self.shape})") from None
+        self._bump_version()
 
     # --- backprop --------------------------------------------------------------------------------
     def backward(self, grad=None):
@@ -200,7 +370,15 @@ class Tensor:
         return ops.MatMul.apply(self._lift(other), self)
 
     def __getitem__(self, index):
-        return ops.GetItem.apply(self, index=ops.normalize_index(index))
+        out = self
+        for stage in ops.torch_index_stages(ops.normalize_index(index)):
+            out = ops.GetItem.apply(out, index=stage)
+        return out
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(F.unbind(self, 0))
 
     def __abs__(self):
         return ops.Abs.apply(self)
@@ -257,14 +435,20 @@ class Tensor:
     def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         return F.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        """The largest values (values only, like NumPy and PyTorch's `amax`); ties share the gradient."""
-        return F.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
+    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """PyTorch's `max`: the largest value; with `dim`, (values, indices); with a tensor, `maximum`.
+        NumPy's `axis=` gives the values only, like `amax`."""
+        return F.max(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return F.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
+    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return F.min(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    amax, amin = max, min
+    def amax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """The largest values (values only, NumPy's `max`); ties share the gradient."""
+        return F.amax(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def amin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return F.amin(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
     def logsumexp(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         return F.logsumexp(self, axis, keepdims, dim=dim, keepdim=keepdim)
@@ -291,6 +475,94 @@ class Tensor:
         return F.reshape(self, *shape)
 
     view = reshape
+
+    def view_as(self, other):
+        return F.reshape(self, other.shape)
+
+    def reshape_as(self, other):
+        return F.reshape(self, other.shape)
+
+    def t(self):
+        """The transpose of a matrix (a 0-d or 1-d tensor is returned as it is), as PyTorch's `t()`."""
+        if self.ndim > 2:
+            raise ValueError(f"t(): expects a tensor with <= 2 dims, got shape {self.shape}; use transpose")
+        return self if self.ndim < 2 else F.transpose(self, 0, 1)
+
+    def masked_fill(self, mask, value):
+        return F.masked_fill(self, mask, value)
+
+    def split(self, split_size, dim=0):
+        return F.split(self, split_size, dim)
+
+    def chunk(self, chunks, dim=0):
+        return F.chunk(self, chunks, dim)
+
+    def unbind(self, dim=0):
+        return F.unbind(self, dim)
+
+    def narrow(self, dim, start, length):
+        return F.narrow(self, dim, start, length)
+
+    def repeat(self, *sizes):
+        return F.repeat(self, *sizes)
+
+    def flip(self, *dims):
+        return F.flip(self, dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims)
+
+    def roll(self, shifts, dims=None):
+        return F.roll(self, shifts, dims)
+
+    def cumsum(self, dim):
+        return F.cumsum(self, dim)
+
+    def norm(self, p=2, dim=None, keepdim=False):
+        return F.norm(self, p, dim, keepdim)
+
+    def gather(self, dim, index):
+        return F.gather(self, dim, index)
+
+    def scatter(self, dim, index, src=None, *, value=None):
+        return F.scatter(self, dim, index, src, value=value)
+
+    def scatter_add(self, dim, index, src):
+        return F.scatter_add(self, dim, index, src)
+
+    def scatter_add_(self, dim, index, src):
+        return self._assign(F.scatter_add(self.detach(), dim, index, _raw(src)), "scatter_add_")
+
+    def scatter_(self, dim, index, src=None, *, value=None):
+        return self._assign(F.scatter(self.detach(), dim, index, _raw(src) if src is not None else None,
+                                      value=value), "scatter_")
+
+    def index_select(self, dim, index):
+        return F.index_select(self, dim, index)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return F.topk(self, k, dim, largest, sorted)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        return F.sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return F.argsort(self, dim, descending, stable)
+
+    def any(self, dim=None, keepdim=False):
+        return F.any(self, dim, keepdim)
+
+    def all(self, dim=None, keepdim=False):
+        return F.all(self, dim, keepdim)
+
+    def tril(self, diagonal=0):
+        return F.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return F.triu(self, diagonal)
+
+    def bmm(self, other):
+        return F.bmm(self, other)
+
+    def erf(self):
+        return F.erf(self)
 
     def flatten(self, start_dim=0, end_dim=-1):
         return F.flatten(self, start_dim, end_dim)
@@ -326,18 +598,50 @@ class Tensor:
     def broadcast_to(self, shape):
         return F.broadcast_to(self, shape)
 
-    # comparisons are not differentiable: they give plain boolean tensors
+    # comparisons are not differentiable: they give boolean tensors, elementwise (== and != too, as in
+    # PyTorch; identity is `is`, and tensors stay hashable by identity)
+    def __eq__(self, other):
+        return F.eq(self, other)
+
+    def __ne__(self, other):
+        return F.ne(self, other)
+
     def __lt__(self, other):
-        return Tensor._make(self.data < _raw(other))
+        return F.lt(self, other)
 
     def __le__(self, other):
-        return Tensor._make(self.data <= _raw(other))
+        return F.le(self, other)
 
     def __gt__(self, other):
-        return Tensor._make(self.data > _raw(other))
+        return F.gt(self, other)
 
     def __ge__(self, other):
-        return Tensor._make(self.data >= _raw(other))
+        return F.ge(self, other)
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    # bitwise logic and integer division on boolean/integer tensors (masks, bucket indices)
+    def __and__(self, other):
+        return Tensor._make(self.data & _raw(other))
+
+    __rand__ = __and__
+
+    def __or__(self, other):
+        return Tensor._make(self.data | _raw(other))
+
+    __ror__ = __or__
+
+    def __xor__(self, other):
+        return Tensor._make(self.data ^ _raw(other))
+
+    def __invert__(self):
+        return Tensor._make(~self.data)
+
+    def __floordiv__(self, other):
+        return Tensor._make(self.data // _raw(other))
+
+    def __mod__(self, other):
+        return Tensor._make(self.data % _raw(other))
 
     __hash__ = object.__hash__
 
@@ -367,3 +671,16 @@ from hackgrad.autograd import functional as F  # noqa: E402  (functions build Te
 from hackgrad.autograd import ops  # noqa: E402  (ops build Tensors)
 from hackgrad.autograd.function import backward_walk  # noqa: E402
 from hackgrad.autograd.ops.elementwise import Cast  # noqa: E402
+from hackgrad.autograd.mode import is_grad_enabled  # noqa: E402
+from hackgrad.autograd.dtypes import CPU, as_device, as_dtype, device as _device  # noqa: E402
+
+
+def _is_dtype_name(s):
+    """'float64' names a dtype, 'cpu' or 'cuda:0' a device (both are strings in `to`)."""
+    if not isinstance(s, str):
+        return False
+    try:
+        np.dtype(s)
+    except TypeError:
+        return False
+    return True

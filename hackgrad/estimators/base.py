@@ -179,7 +179,7 @@ class NetworkEstimator(BaseEstimator):
         (BLAS blocks the product differently), and predictions should not depend on the batch.
         """
         model = self.model_
-        if self.model_.parameters()[0].dtype != np.float64:
+        if next(self.model_.parameters()).dtype != np.float64:
             model = self._network(self.n_features_in_, self.n_outputs_, np.float64, np.random.default_rng(0))
             model.load_state_dict(self.model_.state_dict())
             model.eval()

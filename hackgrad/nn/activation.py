@@ -10,7 +10,7 @@ from hackgrad.nn.functional.activation import _tensor
 from hackgrad.nn.module import Module
 from hackgrad.nn.parameter import Parameter
 
-__all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Maxout"]
+__all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Maxout", "GELU", "SiLU", "ELU", "Softplus"]
 
 
 class ReLU(Module):
@@ -108,3 +108,48 @@ class Maxout(Module):
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, pieces={self.pieces}, "
                 f"bias={self.bias is not None}")
+
+
+class GELU(Module):
+    """x * Phi(x) (approximate='tanh': GPT-2's tanh form)."""
+
+    def __init__(self, approximate="none"):
+        super().__init__()
+        self.approximate = approximate
+
+    def forward(self, x):
+        return F.gelu(x, self.approximate)
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
+
+
+class SiLU(Module):
+    """x * sigmoid(x)."""
+
+    def forward(self, x):
+        return F.silu(x)
+
+
+class ELU(Module):
+    def __init__(self, alpha=1.0):
+        super().__init__()
+        self.alpha = alpha
+
+    def forward(self, x):
+        return F.elu(x, self.alpha)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}"
+
+
+class Softplus(Module):
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        return F.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"

@@ -1,8 +1,8 @@
 """Initialisers: fill a weight in place with values drawn for a healthy start (PyTorch's `nn.init` names).
 
 Randomness is explicit. Every drawing initialiser takes `rng` (a `numpy.random.Generator`, or an int used as
-a seed) or `seed` (an int); with neither it draws from fresh OS entropy, so pass one of them for a
-reproducible run. Each works on a `Tensor`/`Parameter` or a NumPy array, keeps its dtype and returns it.
+a seed) or `seed` (an int); with neither it draws from the default generator (fresh OS entropy until
+`hackgrad.manual_seed` sets it, as in PyTorch), so pass one of them, or seed once, for a reproducible run. Each works on a `Tensor`/`Parameter` or a NumPy array, keeps its dtype and returns it.
 
 Scales follow the usual analysis of a layer's variance: Xavier/Glorot keeps it equal forwards and
 backwards (`std = gain * sqrt(2 / (fan_in + fan_out))`), Kaiming/He keeps it through ReLUs
@@ -14,22 +14,24 @@ import numbers
 
 import numpy as np
 
+from hackgrad.autograd.creation import default_generator
+
 __all__ = [
     "make_rng", "calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "xavier_uniform_",
-    "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_",
+    "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "trunc_normal_", "eye_",
 ]
 
 
 def make_rng(rng=None, seed=None):
-    """A `numpy.random.Generator` from `rng` (a Generator or int seed) or `seed`; fresh entropy if neither."""
+    """A `numpy.random.Generator` from `rng` (a Generator or int seed) or `seed`; the default one if neither."""
     if rng is not None and seed is not None:
         raise ValueError("pass either rng or seed, not both")
     if rng is None:
         rng = seed
     if isinstance(rng, np.random.Generator):
         return rng
-    if rng is None:
-        return np.random.default_rng()
+    if rng is None:  # the default generator: fresh entropy, or what hackgrad.manual_seed set
+        return default_generator()
     if isinstance(rng, bool) or not isinstance(rng, numbers.Integral) or rng < 0:
         raise TypeError(f"rng/seed must be a numpy.random.Generator or an integer >= 0, got {rng!r}")
     return np.random.default_rng(int(rng))
@@ -151,3 +153,25 @@ def orthogonal_(t, gain=1.0, *, rng=None, seed=None):
     if rows < cols:
         q = q.T
     return _fill(t, gain * q.reshape(arr.shape))
+
+
+def trunc_normal_(t, mean=0.0, std=1.0, a=-2.0, b=2.0, *, rng=None, seed=None):
+    """N(mean, std**2) restricted to [a, b] (absolute bounds, as in PyTorch), by redrawing what falls out."""
+    if not a < b:
+        raise ValueError(f"trunc_normal_: need a < b, got a={a}, b={b}")
+    g = make_rng(rng, seed)
+    shape = _array(t).shape
+    values = g.normal(mean, std, shape)
+    bad = (values < a) | (values > b)
+    while bad.any():  # each redraw keeps a value inside with probability >= P(a <= X <= b)
+        values[bad] = g.normal(mean, std, int(bad.sum()))
+        bad = (values < a) | (values > b)
+    return _fill(t, values)
+
+
+def eye_(t):
+    """The identity matrix (ones on the diagonal of a 2-D weight)."""
+    arr = _array(t)
+    if arr.ndim != 2:
+        raise ValueError(f"eye_: expected a 2-D tensor, got shape {arr.shape}")
+    return _fill(t, np.eye(*arr.shape))

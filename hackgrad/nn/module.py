@@ -5,7 +5,9 @@ from collections import OrderedDict
 
 import numpy as np
 
-from hackgrad.autograd.tensor import Tensor
+from hackgrad.autograd.dtypes import as_device, as_dtype
+from hackgrad.autograd.dtypes import device as _device
+from hackgrad.autograd.tensor import Tensor, _is_dtype_name
 from hackgrad.nn.parameter import Parameter
 
 
@@ -65,6 +67,34 @@ class Module:
     def children(self):
         return [m for name, m in self.named_modules() if name and "." not in name]
 
+    def named_children(self):
+        for name, m in self.named_modules():
+            if name and "." not in name:
+                yield name, m
+
+    def add_module(self, name, module):
+        """Register `module` under `name` (as setting the attribute does); None reserves the name."""
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"add_module: a module name must be a non-empty string without '.', got {name!r}")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {name!r} must be a Module or None, got {type(module).__name__}")
+        setattr(self, name, module)
+
+    register_module = add_module
+
+    def register_parameter(self, name, param):
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, got {type(param).__name__}")
+        setattr(self, name, param)
+
+    def apply(self, fn):
+        """Call fn(m) on every sub-module (children first) and on this one, as PyTorch's `apply`
+        (the usual way to run a custom init: `model.apply(init_weights)`)."""
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
+
     def named_parameters(self, prefix=""):
         seen = set()
         for mod_name, mod in self.named_modules(prefix):
@@ -74,8 +104,15 @@ class Module:
                         seen.add(id(p))
                         yield p_name, p
 
-    def parameters(self):
-        return [p for _, p in self.named_parameters()]
+    def parameters(self, recurse=True):
+        """An iterator over the parameters, as in PyTorch (`next(model.parameters())` works; take
+        `list(...)` to count or index them)."""
+        for _, p in self.named_parameters():
+            yield p
+
+    def buffers(self):
+        for _, b in self.named_buffers():
+            yield b
 
     def named_buffers(self):
         for mod_name, mod in self.named_modules():
@@ -92,12 +129,59 @@ class Module:
     def eval(self):
         return self.train(False)
 
-    def zero_grad(self):
+    def zero_grad(self, set_to_none=True):
+        """Forget every gradient (None, PyTorch's default), or fill it with zeros."""
         for p in self.parameters():
-            p.grad = None
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad = np.zeros_like(p.grad)
+
+    def requires_grad_(self, requires_grad=True):
+        """Switch gradient recording for every parameter (freeze a model with `requires_grad_(False)`)."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    # --- dtype and device --------------------------------------------------------------------------
+    def to(self, *args, dtype=None, device=None, non_blocking=False):
+        """PyTorch's `Module.to`: a device ('cpu' only; any other raises) and/or a floating dtype, applied
+        in place to every parameter and floating buffer. Returns the module."""
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, (str, _device)) and not _is_dtype_name(a):
+                device = a
+            else:
+                dtype = a
+        as_device(device, f"{type(self).__name__}.to")
+        if dtype is not None:
+            dtype = as_dtype(dtype, "to")
+            if dtype.kind != "f":
+                raise TypeError(f"{type(self).__name__}.to: only floating dtypes, got {dtype}")
+            for p in self.parameters():
+                p.data = p.data.astype(dtype)
+                p.grad = None if p.grad is None else p.grad.astype(dtype)
+            for m in self.modules():
+                for name, b in list(m.__dict__.get("_buffers", {}).items()):
+                    if b is not None and np.asarray(b).dtype.kind == "f":
+                        setattr(m, name, np.asarray(b).astype(dtype))
+        return self
+
+    def double(self):
+        return self.to(np.float64)
+
+    def float(self):
+        return self.to(np.float32)
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None):
+        return self.to("cuda" if device is None else device)
 
     def num_parameters(self):
-        return sum(p.size for p in self.parameters())
+        return sum(p.numel() for p in self.parameters())
 
     # --- saving ------------------------------------------------------------------------------------
     def state_dict(self):

@@ -107,8 +107,8 @@ def _write(params, x):
     """Copy the flat vector x into the parameters, in place and in each parameter's dtype."""
     offset = 0
     for p in params:
-        p.data[...] = x[offset : offset + p.size].reshape(p.shape)
-        offset += p.size
+        p.data[...] = x[offset : offset + p.numel()].reshape(p.shape)
+        offset += p.numel()
 
 
 def _gather_grads(params):

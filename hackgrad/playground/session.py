@@ -527,7 +527,7 @@ class Session:
                 "reg_loss": _finite(self._reg_loss()),
                 "accuracy": self._accuracy(),  # fresh: points may have changed since the last step
                 "diverged": self.diverged_,
-                "n_parameters": sum(p.size for p in self.model_.parameters()),
+                "n_parameters": sum(p.numel() for p in self.model_.parameters()),
             }
             if points:
                 out["points"] = [[round(float(a), 5), round(float(b), 5), int(c)]

@@ -120,7 +120,7 @@ def _default_optimizer(params):
 
 
 def _dtype(model):
-    params = model.parameters()
+    params = list(model.parameters())
     return params[0].dtype if params else np.dtype(np.float32)
 
 

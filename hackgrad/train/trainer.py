@@ -85,7 +85,7 @@ def _named_modules(obj):
 
 # --- helpers --------------------------------------------------------------------------------------------
 def _model_dtype(model):
-    params = model.parameters() if hasattr(model, "parameters") else []
+    params = list(model.parameters()) if hasattr(model, "parameters") else []
     return params[0].dtype if params else np.dtype(np.float32)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from hackgrad.autograd.function import Function
 
-__all__ = ["Conv2d", "MaxPool2d", "AvgPool2d", "im2col", "col2im", "conv_output_size", "pair", "conv_padding"]
+__all__ = ["Conv2d", "ConvTranspose2d", "Unfold", "MaxPool2d", "AvgPool2d", "im2col", "col2im", "conv_output_size", "pair", "conv_padding"]
 
 
 # --- arguments --------------------------------------------------------------------------------------
@@ -103,7 +103,7 @@ def im2col(xc, kernel, stride=(1, 1), pads=(0, 0, 0, 0), dilation=(1, 1)):
     OW = conv_output_size(W, kw, sw, pads[2], pads[3], dw)
     xp = _padded(xc, pads)
     if (kh, kw, sh, sw) == (1, 1, 1, 1):
-        return xp.reshape(C, H * W * N)  # a 1x1 convolution reads the image as it is
+        return xp.reshape(C, OH * OW * N)  # a 1x1 convolution reads the (padded) image as it is
     cols = np.empty((C, kh, kw, OH, OW, N), dtype=xc.dtype)
     for i in range(kh):
         rows = _offset(i, dh, sh, OH)
@@ -185,6 +185,54 @@ class Conv2d(Function):
         if need_x:
             dx = _nchw(col2im(dcols, (C, H, W, N), self.kernel, self.stride, self.pads, self.dilation))
         return dx, dW, db
+
+
+class ConvTranspose2d(Function):
+    """The adjoint of Conv2d (its backward with respect to the input, run forward):
+    y = col2im(W.T @ x) + b;  dx = W @ im2col(dy), dW = x @ im2col(dy).T, db = sum(dy)
+
+    Inputs x (N, C, H, W), weight (C, F, kh, kw) (PyTorch's layout: in_channels first) and optionally bias
+    (F,). Output (N, F, OH, OW) with OH = (H - 1) * stride - pad_top - pad_bottom + dilation*(kh-1) + 1 +
+    output_padding. Hyperparameters: stride, dilation, pads (top, bottom, left, right), out_hw (OH, OW).
+    """
+
+    def forward(self, x, weight, bias=None):
+        N, C, H, W = x.shape
+        _, F, kh, kw = weight.shape
+        OH, OW = self.out_hw
+        self.kernel, self.x_shape, self.out_shape = (kh, kw), x.shape, (F, OH, OW, N)
+        self.x2 = _chwn(x).reshape(C, -1)  # (C, H*W*N): the "columns" a convolution of y would produce
+        self.w2 = weight.reshape(C, F * kh * kw)
+        cols = self.w2.T @ self.x2  # (F*kh*kw, H*W*N)
+        y = col2im(cols, self.out_shape, self.kernel, self.stride, self.pads, self.dilation)  # (F, OH, OW, N)
+        if bias is not None:
+            y = y + bias[:, None, None, None]
+        return _nchw(np.ascontiguousarray(y))
+
+    def backward(self, dy):
+        need_x, need_w = self.needs_grad[:2]
+        need_b = len(self.needs_grad) > 2 and self.needs_grad[2]
+        dyc = _chwn(dy)  # (F, OH, OW, N)
+        cols = im2col(dyc, self.kernel, self.stride, self.pads, self.dilation)  # (F*kh*kw, H*W*N)
+        N, C, H, W = self.x_shape
+        dx = _nchw((self.w2 @ cols).reshape(C, H, W, N)) if need_x else None
+        dW = (self.x2 @ cols.T).reshape(C, -1, *self.kernel) if need_w else None
+        db = dyc.sum(axis=(1, 2, 3)) if need_b else None
+        return dx, dW, db
+
+
+class Unfold(Function):
+    """y = im2col(x) as (N, C*kh*kw, L), PyTorch's F.unfold;  dx = col2im(dy), overlapping windows adding"""
+
+    def forward(self, x):
+        N, C, H, W = x.shape
+        self.shape = (C, H, W, N)
+        cols = im2col(_chwn(x), self.kernel, self.stride, self.pads, self.dilation)  # (C*kh*kw, L*N)
+        return np.ascontiguousarray(cols.reshape(cols.shape[0], -1, N).transpose(2, 0, 1))  # (N, C*kh*kw, L)
+
+    def backward(self, dy):
+        dcols = dy.transpose(1, 2, 0).reshape(dy.shape[1], -1)  # (C*kh*kw, L*N)
+        return (_nchw(col2im(dcols, self.shape, self.kernel, self.stride, self.pads, self.dilation)),)
 
 
 # --- pooling ----------------------------------------------------------------------------------------

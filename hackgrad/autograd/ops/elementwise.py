@@ -9,8 +9,8 @@ import numpy as np
 from hackgrad.autograd.function import Function
 
 __all__ = [
-    "Add", "Sub", "Mul", "Div", "Neg", "Pow", "PowTensor", "Cast",
-    "Exp", "Log", "Sqrt", "Abs", "Tanh", "Sigmoid", "ReLU", "LeakyReLU",
+    "Add", "Sub", "Mul", "Div", "Neg", "Pow", "PowTensor", "Clone", "Cast",
+    "Exp", "Log", "Sqrt", "Abs", "Tanh", "Sigmoid", "ReLU", "LeakyReLU", "ELU", "Softplus",
     "Maximum", "Minimum", "Clip", "Where",
 ]
 
@@ -87,18 +87,25 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """y = x**p (p a constant number);  dy/dx = p * x**(p-1)"""
+    """y = x**p (p a constant number);  dy/dx = p * x**(p-1)  (0 for p = 0, also at x = 0, as in PyTorch)"""
 
     def forward(self, x):
         self.x = x
         return x**self.p
 
     def backward(self, dy):
-        return (dy * (self.p * self.x ** (self.p - 1)),)
+        if self.p == 0:  # x**0 is constant; 0 * 0**-1 would be NaN
+            return (np.zeros_like(dy),)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (dy * (self.p * self.x ** (self.p - 1)),)
 
 
 class PowTensor(Function):
-    """z = x**y;  dz/dx = y * x**(y-1), dz/dy = z * ln(x)  (taken as 0 where x <= 0, where ln is undefined)"""
+    """z = x**y;  dz/dx = y * x**(y-1) (0 where y = 0), dz/dy = z * ln(x) (0 where x = 0 and y >= 0)
+
+    PyTorch's conventions at the edges: x**0 is constant in x even at x = 0, and 0**y (y >= 0) is constant
+    in y. Where x < 0, ln(x) is undefined; the gradient in y is taken as 0 there (PyTorch gives NaN).
+    """
 
     def forward(self, x, y):
         self.x, self.y = x, y
@@ -109,14 +116,26 @@ class PowTensor(Function):
         return self.z
 
     def backward(self, dz):
-        x = self.x
+        x, y = self.x, self.y
         dx = dy = None
-        if self.needs_grad[0]:
-            dx = dz * self.y * x ** (self.y - 1)
-        if self.needs_grad[1]:
-            positive = x > 0
-            dy = dz * self.z * np.where(positive, np.log(np.where(positive, x, 1)), 0)
+        with np.errstate(divide="ignore", invalid="ignore"):  # the masked edges may divide by zero
+            if self.needs_grad[0]:
+                dx = np.where(y == 0, 0, dz * y * x ** (y - 1))
+            if self.needs_grad[1]:
+                positive = x > 0
+                log_x = np.where(positive, np.log(np.where(positive, x, 1)), np.where(x == 0, -np.inf, 0))
+                dy = np.where((x == 0) & (y >= 0), 0, dz * self.z * log_x)
         return dx, dy
+
+
+class Clone(Function):
+    """y = a copy of x (its own memory, so an in-place change of y never reaches x);  dy/dx = 1"""
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, dy):
+        return (dy,)
 
 
 class Cast(Function):
@@ -217,6 +236,36 @@ class LeakyReLU(Function):
 
     def backward(self, dy):
         return (np.where(self.positive, dy, dy * self.negative_slope),)
+
+
+class ELU(Function):
+    """y = x if x > 0 else alpha * (e**x - 1);  dy/dx = 1 where x > 0 else y + alpha
+
+    One op, not a `where` of two branches: the unused branch e**x overflows for large x, and its gradient
+    0 * inf would be NaN.
+    """
+
+    def forward(self, x):
+        self.positive = x > 0
+        self.y = np.where(self.positive, x, self.alpha * np.expm1(np.minimum(x, 0)))
+        return self.y
+
+    def backward(self, dy):
+        return (np.where(self.positive, dy, dy * (self.y + self.alpha)),)
+
+
+class Softplus(Function):
+    """y = log(1 + e**(beta x)) / beta (x itself where beta x > threshold);  dy/dx = sigmoid(beta x)
+    (1 beyond the threshold)"""
+
+    def forward(self, x):
+        self.bx = x * self.beta
+        self.linear = self.bx > self.threshold  # PyTorch's switch to the identity, for float precision
+        return np.where(self.linear, x, np.logaddexp(0, self.bx) / self.beta)
+
+    def backward(self, dy):
+        sig = 0.5 * (np.tanh(0.5 * self.bx) + 1)
+        return (np.where(self.linear, dy, dy * sig),)
 
 
 class Maximum(Function):

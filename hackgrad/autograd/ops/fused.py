@@ -5,7 +5,7 @@ import numpy as np
 from hackgrad.autograd.function import Function
 from hackgrad.autograd.ops.reduce import normalize_axes
 
-__all__ = ["LogSoftmax", "Affine", "SoftmaxCrossEntropy", "SigmoidCrossEntropy", "BatchNorm"]
+__all__ = ["LogSoftmax", "Affine", "SoftmaxCrossEntropy", "SigmoidCrossEntropy", "BinaryCrossEntropy", "BatchNorm"]
 
 
 class LogSoftmax(Function):
@@ -98,25 +98,48 @@ class SoftmaxCrossEntropy(Function):
 
 class SigmoidCrossEntropy(Function):
     """loss = (1 - y) x + (1 + (pw - 1) y) softplus(-x), i.e. -[pw y log s(x) + (1 - y) log(1 - s(x))];
-    dloss/dx = (1 - y) - (1 + (pw - 1) y) s(-x), which is s(x) - y when pw = 1.
+    dloss/dx = (1 - y) - (1 + (pw - 1) y) s(-x), which is s(x) - y when pw = 1;
+    dloss/dy = -x + (pw - 1) softplus(-x)  (PyTorch's target gradient; -x when pw = 1).
 
-    Fused for stability: log(sigmoid(x)) underflows for very negative x, softplus does not. `target` y (x's
-    shape), `weight` and `pos_weight` pw (both broadcast to x, or None) are constants.
+    Fused for stability: log(sigmoid(x)) underflows for very negative x, softplus does not. The target y
+    (x's shape) is the second input; `weight` and `pos_weight` pw (both broadcast to x, or None) are constants.
     """
 
-    def forward(self, x):
-        y, pw = self.target, self.pos_weight
-        self.x = x
+    def forward(self, x, y):
+        pw = self.pos_weight
+        self.x, self.y = x, y
         self.scale = 1 if pw is None else 1 + (pw - 1) * y
-        loss = (1 - y) * x + self.scale * np.logaddexp(0, -x)  # softplus(-x) that never overflows
+        self.softplus = np.logaddexp(0, -x)  # softplus(-x) that never overflows
+        loss = (1 - y) * x + self.scale * self.softplus
         return loss if self.weight is None else loss * self.weight
 
     def backward(self, dloss):
+        w = 1 if self.weight is None else self.weight
         sig_neg = 0.5 * (1 - np.tanh(0.5 * self.x))  # s(-x) in tanh form never overflows
-        dx = (1 - self.target) - self.scale * sig_neg
-        if self.weight is not None:
-            dx = dx * self.weight
-        return (dx * dloss,)
+        dx = ((1 - self.y) - self.scale * sig_neg) * w * dloss
+        dy = None
+        if self.needs_grad[1]:
+            dy = -self.x if self.pos_weight is None else (self.pos_weight - 1) * self.softplus - self.x
+            dy = dy * w * dloss
+        return dx, dy
+
+
+class BinaryCrossEntropy(Function):
+    """loss = -w [y log p + (1 - y) log(1 - p)] (logs clamped at -100, as in PyTorch);
+    dloss/dp = w (p - y) / (p (1 - p)),  dloss/dy = w [log(1 - p) - log p] (clamped the same way)"""
+
+    def forward(self, p, y):
+        self.p, self.y = p, y
+        with np.errstate(divide="ignore"):  # log(0) = -inf, then clamped like PyTorch
+            self.log_p, self.log_q = np.maximum(np.log(p), -100), np.maximum(np.log1p(-p), -100)
+        loss = -(y * self.log_p + (1 - y) * self.log_q)
+        return loss if self.weight is None else loss * self.weight
+
+    def backward(self, dloss):
+        p, w = self.p, (1 if self.weight is None else self.weight)
+        dp = (p - self.y) / np.maximum(p * (1 - p), 1e-12) * w * dloss  # PyTorch's guard at p = 0 or 1
+        dy = (self.log_q - self.log_p) * w * dloss if self.needs_grad[1] else None
+        return dp, dy
 
 
 class BatchNorm(Function):

@@ -8,7 +8,7 @@ import numpy as np
 
 from hackgrad.autograd.function import Function
 
-__all__ = ["Reshape", "Transpose", "BroadcastTo", "GetItem", "Concatenate", "Stack", "Pad", "normalize_index"]
+__all__ = ["Reshape", "Transpose", "BroadcastTo", "GetItem", "Concatenate", "Stack", "Pad", "normalize_index", "torch_index_stages"]
 
 
 class Reshape(Function):
@@ -59,6 +59,40 @@ def normalize_index(index):
     if isinstance(index, tuple):
         return tuple(i.data if hasattr(i, "data") and hasattr(i, "_fn") else i for i in index)
     return index.data if hasattr(index, "data") and hasattr(index, "_fn") else index
+
+
+def _is_advanced(part):
+    return isinstance(part, (list, np.ndarray)) or (hasattr(part, "__array__") and not np.isscalar(part))
+
+
+def torch_index_stages(index):
+    """The index as the NumPy indices that apply PyTorch's rule, one after the other.
+
+    The rules differ in one case: integers and index arrays separated by a slice, e.g. x[0, :, [0, 1]] for
+    x of shape (2, 3, 4). NumPy counts the integer as an index array, so the broadcast dims go first:
+    (2, 3). PyTorch applies the integer first and then indexes the rest: (3, 2). Two stages do that: the
+    basic part (integers, slices) first, then the index arrays on what remains.
+    """
+    parts = index if isinstance(index, tuple) else (index,)
+    ints = [isinstance(p, (int, np.integer)) and not isinstance(p, bool) for p in parts]
+    arrays = [_is_advanced(p) for p in parts]
+    if not (True in ints and True in arrays):
+        return (index,)
+    basic, rest = [], []
+    for p, is_int, is_array in zip(parts, ints, arrays):
+        if is_int:
+            basic.append(p)  # the dim is gone after the first stage
+        elif is_array:
+            n = np.asarray(p).ndim if np.asarray(p).dtype == bool else 1  # a boolean mask spans its ndim
+            basic += [slice(None)] * n
+            rest.append(p)
+        elif p is None:
+            basic.append(None)
+            rest.append(slice(None))
+        else:  # a slice or Ellipsis: applied in the first stage, kept whole in the second
+            basic.append(p)
+            rest.append(slice(None) if p is not Ellipsis else Ellipsis)
+    return (tuple(basic), tuple(rest))
 
 
 def _is_basic(index):
@@ -133,7 +167,8 @@ class Stack(Function):
 
 
 class Pad(Function):
-    """y = x with a border of `value`;  dx = the interior of dy (the border's gradient goes nowhere)"""
+    """y = x with a border of `value` (a negative width crops instead);
+    dx = the interior of dy, with zeros where x was cropped (the border's gradient goes nowhere)"""
 
     def forward(self, x):
         try:
@@ -143,10 +178,15 @@ class Pad(Function):
                 f"pad: pad_width {self.pad_width!r} does not fit a tensor of shape {x.shape}; give an int, "
                 f"(before, after), or one (before, after) pair per dimension"
             ) from None
-        if (widths < 0).any():
-            raise ValueError(f"pad: pad_width {self.pad_width!r} has a negative width")
-        self.interior = tuple(slice(b, b + n) for (b, _), n in zip(widths, x.shape))
-        return np.pad(x, widths, constant_values=self.value)
+        grow, cut = np.maximum(widths, 0), np.maximum(-widths, 0)
+        if ((cut.sum(axis=1) > np.array(x.shape)) if x.ndim else np.zeros(0, bool)).any():
+            raise ValueError(f"pad: pad_width {self.pad_width!r} crops more than the whole of shape {x.shape}")
+        self.cut = cut
+        kept = tuple(slice(b, n - a) for (b, a), n in zip(cut, x.shape))
+        cropped = x[kept]
+        self.interior = tuple(slice(b, b + n) for (b, _), n in zip(grow, cropped.shape))
+        return np.pad(cropped, grow, constant_values=self.value)
 
     def backward(self, dy):
-        return (dy[self.interior],)
+        dx = dy[self.interior]
+        return (np.pad(dx, self.cut) if self.cut.any() else dx,)

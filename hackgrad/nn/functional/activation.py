@@ -13,6 +13,7 @@ from hackgrad.autograd.tensor import Tensor
 
 __all__ = [
     "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "maxout", "linear", "batch_norm",
+    "gelu", "silu", "elu", "softplus", "one_hot", "normalize",
 ]
 
 
@@ -36,6 +37,53 @@ def softmax(x, dim=-1):
 def log_softmax(x, dim=-1):
     """x - logsumexp(x) along `dim`: the log of softmax without ever taking log(0)."""
     return af.log_softmax(x, dim=dim)
+
+
+def gelu(x, approximate="none"):
+    """x * Phi(x), Phi the standard normal CDF: 0.5 x (1 + erf(x / sqrt 2)); approximate='tanh' uses
+    0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x**3))), as in PyTorch (and GPT-2)."""
+    x = _tensor(x)
+    if approximate == "none":
+        return x * (0.5 * (1.0 + af.erf(x * (1 / np.sqrt(2.0)))))
+    if approximate == "tanh":
+        return x * (0.5 * (1.0 + af.tanh((x + 0.044715 * x**3) * float(np.sqrt(2 / np.pi)))))
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def silu(x):
+    """x * sigmoid(x) (also called swish)."""
+    x = _tensor(x)
+    return x * af.sigmoid(x)
+
+
+def elu(x, alpha=1.0):
+    """x where x > 0, else alpha * (exp(x) - 1)."""
+    return ops.ELU.apply(_tensor(x), alpha=float(alpha))
+
+
+def softplus(x, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta x)) / beta, a smooth relu; x itself where beta x > threshold."""
+    if beta <= 0:
+        raise ValueError(f"softplus: beta must be > 0, got {beta}")
+    return ops.Softplus.apply(_tensor(x), beta=float(beta), threshold=float(threshold))
+
+
+def one_hot(tensor, num_classes=-1):
+    """Integer labels (*) -> (*, num_classes) of 0/1 as int64 (num_classes=-1: max label + 1)."""
+    labels = np.asarray(tensor.data if isinstance(tensor, Tensor) else tensor)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: expected integer class labels, got dtype {labels.dtype}")
+    if num_classes == -1:
+        num_classes = int(labels.max()) + 1 if labels.size else 0
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(f"one_hot: labels must lie in 0..{num_classes - 1}, got {labels.min()}..{labels.max()}")
+    return Tensor._make((labels[..., None] == np.arange(num_classes)).astype(np.int64))
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12):
+    """input / max(||input||_p over dim, eps): each slice scaled to unit p-norm."""
+    x = _tensor(input)
+    return x / af.clamp(af.norm(x, p, dim, keepdim=True), min=eps)
 
 
 def maxout(x, pieces):
@@ -85,7 +133,7 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
             raise ValueError(f"batch_norm: {name} is {np.shape(t)}, expected ({channels},) for {x.shape}")
     if training:
         axes = (0,) + tuple(range(2, x.ndim))
-        n = x.size // channels
+        n = x.numel() // channels
         if n < 2:
             raise ValueError(
                 f"batch_norm: expected more than 1 value per channel when training, got input shape {x.shape}"

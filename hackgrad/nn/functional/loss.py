@@ -119,6 +119,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     w = _class_weight("cross_entropy", weight, n_classes, x.dtype)
     t = _raw(target)
     eps = label_smoothing
+    if t.shape == x.shape and t.dtype.kind == "f" and isinstance(target, Tensor) and target.requires_grad:
+        return _soft_cross_entropy(x, target, w, eps, reduction)
     if t.shape == x.shape and t.dtype.kind == "f":  # class probabilities
         q = t.astype(x.dtype, copy=False)
         q = q if x.ndim == 2 else np.moveaxis(q, 1, -1).reshape(-1, n_classes)  # (rows, C)
@@ -154,6 +156,21 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     return loss if denom is not None or x.ndim == 2 else loss.reshape((x.shape[0],) + x.shape[2:])
 
 
+def _soft_cross_entropy(x, q, w, eps, reduction):
+    """-sum_c q_c log softmax(x)_c per row, composed so that the target q gets its gradient too
+    (d/dq = -log softmax(x); the fused op treats targets as constants)."""
+    n_classes = x.shape[1]
+    q = _target_like(x, q)
+    if eps:
+        q = q * (1 - eps) + eps / n_classes
+    if w is not None:
+        q = q * w.reshape((n_classes,) + (1,) * (x.ndim - 2))
+    loss = -(q * x.log_softmax(dim=1)).sum(dim=1)  # (N, *)
+    if reduction == "mean":
+        return loss.sum() * (1.0 / loss.numel())
+    return loss.sum() if reduction == "sum" else loss
+
+
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """Negative log-likelihood of integer labels under log-probabilities `input` (N, C) or (N, C, *)
     (e.g. from log_softmax); `weight` and `ignore_index` as in cross_entropy."""
@@ -176,6 +193,14 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
 
 
 # --- logistic (binary) cross-entropy ---------------------------------------------------------------
+
+
+def _target_like(x, target):
+    """The target as a tensor of x's dtype: a tensor keeps its graph (PyTorch differentiates the target
+    too), anything else becomes a constant."""
+    if isinstance(target, Tensor):
+        return target if target.dtype == x.dtype else target.astype(x.dtype)
+    return Tensor._make(_raw(target).astype(x.dtype, copy=False))
 
 
 def _broadcast_const(name, what, value, shape, dtype):
@@ -202,31 +227,12 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     x = _tensor(input)
     if x.dtype.kind != "f":
         raise TypeError(f"{name}: input must be floating-point scores, got dtype {x.dtype}")
-    y = _raw(target)
+    y = _target_like(x, target)
     _same_shape(name, x, y)
-    y = y.astype(x.dtype, copy=False)
     w = _broadcast_const(name, "weight", weight, x.shape, x.dtype)
     pw = _broadcast_const(name, "pos_weight", pos_weight, x.shape, x.dtype)
-    loss = ops.SigmoidCrossEntropy.apply(x, target=y, weight=w, pos_weight=pw)
+    loss = ops.SigmoidCrossEntropy.apply(x, y, weight=w, pos_weight=pw)
     return _reduce(loss, reduction)
-
-
-class BinaryCrossEntropy(Function):
-    """loss = -w [y log p + (1 - y) log(1 - p)] (logs clamped at -100);  dloss/dp = w (p - y) / (p (1 - p))"""
-
-    def forward(self, p):
-        self.p = p
-        y = self.target
-        with np.errstate(divide="ignore"):  # log(0) = -inf, then clamped like PyTorch
-            loss = -(y * np.maximum(np.log(p), -100) + (1 - y) * np.maximum(np.log1p(-p), -100))
-        return loss if self.weight is None else loss * self.weight
-
-    def backward(self, dloss):
-        p = self.p
-        dp = (p - self.target) / np.maximum(p * (1 - p), 1e-12)  # PyTorch's guard at p = 0 or 1
-        if self.weight is not None:
-            dp = dp * self.weight
-        return (dp * dloss,)
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
@@ -236,13 +242,13 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     name = "binary_cross_entropy"
     _check_reduction(name, reduction)
     p = _tensor(input)
-    y = _raw(target)
+    y = _target_like(p, target)
     _same_shape(name, p, y)
-    if p.size and (p.data.min() < 0 or p.data.max() > 1):
+    if p.numel() and (p.data.min() < 0 or p.data.max() > 1):
         raise ValueError(f"{name}: input must hold probabilities in [0, 1], got values in "
                          f"[{p.data.min()}, {p.data.max()}]; for scores use binary_cross_entropy_with_logits")
     w = _broadcast_const(name, "weight", weight, p.shape, p.dtype)
-    loss = BinaryCrossEntropy.apply(p, target=y.astype(p.dtype, copy=False), weight=w)
+    loss = ops.BinaryCrossEntropy.apply(p, y, weight=w)
     return _reduce(loss, reduction)
 
 
