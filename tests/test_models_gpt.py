@@ -187,3 +187,24 @@ def test_bad_input_is_named(call, words):
         call(GPT(TINY, seed=0))
     for w in words:
         assert w in str(info.value)
+
+
+def test_evaluate_gpt_scores_every_token_once():
+    model = GPT(TINY, seed=0)
+    ids = np.arange(30) % 11  # 3 whole blocks of 8 and a tail of 5 predictions
+    got = model_loss = None
+    from hackgrad.models.gpt import evaluate_gpt
+
+    got = evaluate_gpt(model, ids, batch_size=2)
+    total, count = 0.0, 0
+    for a in range(0, 29, 8):
+        x, y = ids[a : a + 8][: len(ids[a + 1 : a + 9])], ids[a + 1 : a + 9]
+        logits, _ = model(x[None])
+        z = logits.data[0].astype(np.float64)
+        logp = z - z.max(1, keepdims=True)
+        logp -= np.log(np.exp(logp).sum(1, keepdims=True))
+        total -= logp[np.arange(len(y)), y].sum()
+        count += len(y)
+    assert count == 29
+    model_loss = total / count
+    assert abs(got - model_loss) < 1e-6

@@ -32,7 +32,7 @@ from hackgrad.nn import GELU, Dropout, Embedding, LayerNorm, Linear, Module, Mod
 from hackgrad.nn import functional as F
 from hackgrad.nn import init
 
-__all__ = ["GPTConfig", "GPT", "CausalSelfAttention", "Block"]
+__all__ = ["GPTConfig", "GPT", "CausalSelfAttention", "Block", "lm_loss", "evaluate_gpt"]
 
 
 @dataclass(frozen=True)
@@ -253,3 +253,44 @@ class GPT(Module):
         finally:
             self.train(was_training)
         return idx
+
+
+def lm_loss(output, targets):
+    """Mean next-token cross-entropy (nats per token) of a GPT's output `(logits (B, T, V), _)`, targets (B, T)."""
+    logits = output[0] if isinstance(output, tuple) else output
+    targets = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
+    V = logits.shape[-1]
+    return F.cross_entropy(logits.reshape(-1, V), Tensor(targets.reshape(-1)))
+
+
+def evaluate_gpt(model, ids, *, block_size=None, batch_size=64):
+    """Mean loss in nats per token over a whole text: the ids cut into consecutive blocks of `block_size`, every
+    token after the first predicted once from the tokens before it in its block."""
+    ids = np.asarray(ids)
+    T = int(block_size or model.config.block_size)
+    n = (len(ids) - 1) // T  # whole blocks; the tail is scored as one shorter block
+    starts = [i * T for i in range(n)]
+    pieces = [(ids[a : a + T], ids[a + 1 : a + T + 1]) for a in starts]
+    if n * T < len(ids) - 1:
+        pieces.append((ids[n * T : -1], ids[n * T + 1 :]))
+    if not pieces:
+        raise ValueError(f"evaluate_gpt: need at least 2 tokens, got {len(ids)}")
+    total, count = 0.0, 0
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            for i in range(0, len(pieces), batch_size):
+                group = pieces[i : i + batch_size]
+                for length in sorted({len(x) for x, _ in group}):  # the short tail block runs on its own
+                    xs = np.stack([x for x, _ in group if len(x) == length])
+                    ys = np.stack([y for x, y in group if len(x) == length])
+                    logits, _ = model(xs)
+                    z = logits.data.astype(np.float64).reshape(-1, logits.shape[-1])
+                    z = z - z.max(axis=1, keepdims=True)
+                    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+                    total -= logp[np.arange(len(z)), ys.reshape(-1)].sum()
+                    count += ys.size
+    finally:
+        model.train(was_training)
+    return total / count
