@@ -4,9 +4,8 @@
 layers above it (NumPy) load on first use of `Tensor`, `tensor`, `nn`, `optim`, ...
 """
 
-import importlib
-
 from hackgrad.circuit import Gate, Unit
+from hackgrad.util import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -54,11 +53,4 @@ _LAZY.update({"save": ("hackgrad.serialization", "save"), "load": ("hackgrad.ser
 __all__ = ["Unit", "Gate", "__version__", *_LAZY]
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        module, attr = _LAZY[name]
-        mod = importlib.import_module(module)
-        value = mod if attr is None else getattr(mod, attr)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'hackgrad' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -4,30 +4,18 @@ import argparse
 import importlib
 import sys
 
+from hackgrad.util import at_least  # noqa: F401  (re-exported: subcommands once imported it from here)
+
 # subcommand -> (module defining add_arguments(parser) and run(args), help). Modules import heavy
 # dependencies inside run(), so `hackgrad --help` stays fast.
 SUBCOMMANDS = {
     "tour": ("hackgrad.circuit.tour", "The guide's chapters 1-2, run and drawn (what `make demo` shows)"),
     "train": ("hackgrad.train.command", "Train a model on a dataset; checkpoint, resume, plots"),
+    "sample": ("hackgrad.train.lm_command", "Text written by a character-level language model (a run folder)"),
     "doctor": ("hackgrad.train.doctor", "Run the debugging checks on a training run (diagnose what went wrong)"),
     "search": ("hackgrad.search.command", "Random hyperparameter search with k-fold cross-validation"),
     "playground": ("hackgrad.playground.command", "A 2-D classification playground in the browser"),
 }
-
-
-def at_least(convert, low, expected):
-    """An argparse type: `convert` the text and refuse values below `low`, naming what was expected."""
-
-    def parse(text):
-        try:
-            value = convert(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
-        if not value >= low:  # `not >=` also refuses NaN
-            raise argparse.ArgumentTypeError(f"expected {expected}, got {text}")
-        return value
-
-    return parse
 
 
 def build_parser():

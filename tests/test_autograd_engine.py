@@ -263,3 +263,45 @@ def test_seed_gradient_is_copied():
     x.backward(seed)
     x.grad *= 3.0
     np.testing.assert_array_equal(seed, [1.0, 1.0])
+
+
+class _SplitSum(Function):
+    """(a + b, a * b): two outputs from one node; d/da = (1, b), d/db = (1, a)."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a + b, a * b
+
+    def backward(self, dsum, dprod):
+        self.seen = (dsum is not None, dprod is not None)
+        dsum = 0 if dsum is None else dsum
+        dprod = 0 if dprod is None else dprod
+        return dsum + dprod * self.b, dsum + dprod * self.a
+
+
+def test_an_op_with_two_outputs_runs_backward_once_with_both_gradients():
+    a = Tensor(np.array([1.0, 2.0]), requires_grad=True, dtype=np.float64)
+    b = Tensor(np.array([3.0, 4.0]), requires_grad=True, dtype=np.float64)
+    s, p = _SplitSum.apply(a, b)
+    assert s.grad_fn is p.grad_fn
+    calls = []
+    fn = s.grad_fn
+    original = fn.backward
+    fn.backward = lambda *d: calls.append(d) or original(*d)
+    (s * 2 + p * s).sum().backward()  # s used twice, p once, both reach the same node
+    assert len(calls) == 1 and fn.seen == (True, True)
+    # d/da [2(a+b) + ab(a+b)] = 2 + b(a+b) + ab
+    np.testing.assert_allclose(a.grad, 2 + b.data * (a.data + b.data) + a.data * b.data)
+    np.testing.assert_allclose(b.grad, 2 + a.data * (a.data + b.data) + a.data * b.data)
+    assert ag.gradcheck(lambda x, y: _SplitSum.apply(x, y), a, b)
+
+
+def test_an_unused_output_reaches_backward_as_none_and_the_graph_is_freed():
+    a = Tensor(np.ones(3), requires_grad=True, dtype=np.float64)
+    s, p = _SplitSum.apply(a, a)
+    fn = weakref.ref(s.grad_fn)
+    p.sum().backward()
+    assert fn().seen == (False, True)
+    np.testing.assert_allclose(a.grad, 2 * np.ones(3))  # d(a*a)/da
+    del s, p
+    assert fn() is None  # freed by reference counting: the node holds its outputs only weakly, no cycle

@@ -154,7 +154,7 @@ def test_version_and_format_are_checked(tmp_path):
     path = tmp_path / "v.npz"
     write_checkpoint(path, {"x": 1}, {})
     meta, arrays = read_checkpoint(path)
-    assert meta["x"] == 1 and meta["format"] == "hackgrad-checkpoint" and arrays == {}
+    assert meta["x"] == 1 and meta["format"] == "hackgrad" and meta["kind"] == "checkpoint" and arrays == {}
     with pytest.raises(ValueError, match="reserved"):
         write_checkpoint(path, {}, {"__meta__": np.zeros(1)})
 

@@ -81,7 +81,7 @@ def test_linear_bad_input_names_layer_and_shapes():
         layer(tensor(np.zeros((2, 784)), dtype=f64))
     with pytest.raises(ValueError, match="in_features must be a positive integer"):
         nn.Linear(0, 3)
-    with pytest.raises(ValueError, match="either rng or seed"):
+    with pytest.raises(ValueError, match="either seed or rng"):
         nn.Linear(3, 3, rng=np.random.default_rng(0), seed=1)
 
 

@@ -277,3 +277,45 @@ def test_raw_arrays_take_the_layers_dtype():
     out, (h_n, c_n) = lstm(x, (h0, h0))
     assert out.dtype == f64
     np.testing.assert_array_equal(out.data, lstm(tensor(x, dtype=f64))[0].data)
+
+
+# --- the layer ops: several outputs, one node ------------------------------------------------------------
+@pytest.mark.parametrize("op_name, n_states", [("LSTMLayer", 2), ("GRULayer", 1), ("RNNLayer", 1)])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_layer_ops_gradcheck_each_output_alone_and_together(op_name, n_states, reverse):
+    from hackgrad.autograd import ops
+
+    op = getattr(ops, op_name)
+    G = {"LSTMLayer": 4, "GRULayer": 3, "RNNLayer": 1}[op_name]
+    rng = np.random.default_rng(3)
+    T, B, I, H = 4, 2, 3, 5
+
+    def t(*shape):
+        return Tensor(rng.normal(scale=0.5, size=shape), requires_grad=True, dtype=np.float64)
+
+    inputs = [t(T, B, I), *[t(B, H) for _ in range(n_states)], t(G * H, I), t(G * H, H), t(G * H), t(G * H)]
+    outs = op.apply(*inputs, reverse=reverse)
+    assert isinstance(outs, tuple) and len(outs) == 1 + n_states
+    assert all(o.grad_fn is outs[0].grad_fn for o in outs)  # one node
+    for k in range(len(outs)):  # each output alone: the others reach backward as None
+        assert gradcheck(lambda *xs, k=k: op.apply(*xs, reverse=reverse)[k], *inputs)
+    assert gradcheck(lambda *xs: op.apply(*xs, reverse=reverse), *inputs)  # all of them at once
+    seq, h_n = outs[0], outs[1]
+    np.testing.assert_array_equal(h_n.data, seq.data[0 if reverse else T - 1])
+
+
+def test_unused_outputs_give_the_same_gradient_as_zero_upstream():
+    from hackgrad.autograd import ops
+
+    rng = np.random.default_rng(4)
+    xs = [rng.normal(size=s) for s in [(3, 2, 2), (2, 4), (2, 4), (16, 2), (16, 4)]]
+
+    def grads(use_all):
+        ts = [Tensor(a, requires_grad=True, dtype=np.float64) for a in xs]
+        seq, h, c = ops.LSTMLayer.apply(*ts, reverse=False)
+        loss = (seq * seq).sum() + (0 * (h.sum() + c.sum()) if use_all else 0)
+        loss.backward()
+        return [x.grad for x in ts]
+
+    for a, b in zip(grads(False), grads(True)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)

@@ -107,3 +107,39 @@ def test_weights_trained_in_torch_load_into_ours_in_float32():
     out_t, (h_t, c_t) = theirs(torch.from_numpy(x))
     np.testing.assert_allclose(out.data, out_t.detach().numpy(), atol=2e-6)
     np.testing.assert_allclose(c_n.data, c_t.detach().numpy(), atol=2e-6)
+
+
+def _nodes(*roots):
+    """Every op node reachable from `roots` through grad_fn and the ops' inputs."""
+    seen, stack = {}, [r.grad_fn for r in roots if r.grad_fn is not None]
+    while stack:
+        fn = stack.pop()
+        if id(fn) in seen:
+            continue
+        seen[id(fn)] = fn
+        stack.extend(t.grad_fn for t in fn.inputs if t.grad_fn is not None)
+    return list(seen.values())
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+def test_two_layers_record_one_node_per_layer_and_still_match_torch(kind):
+    ours, theirs = pair(kind, num_layers=2)
+    x, xt = both(np.random.default_rng(2).normal(size=(6, B, I)))
+    out, hidden = ours(x)
+    out_t, hidden_t = theirs(xt)
+    nodes = _nodes(out)
+    assert [type(n).__name__ for n in nodes] == [f"{kind}Layer"] * 2  # the output: one node per layer
+    finals = list(hidden) if kind == "LSTM" else [hidden]
+    # h_n (and c_n) gather the layers' final states with one Stack each, over the same two layer nodes
+    expected = sorted([f"{kind}Layer"] * 2 + ["Stack"] * len(finals))
+    assert sorted(type(n).__name__ for n in _nodes(out, *finals)) == expected
+    finals_t = list(hidden_t) if kind == "LSTM" else [hidden_t]
+    for o, ot in zip([out, *finals], [out_t, *finals_t]):
+        assert_close(o.data, ot.detach().numpy())
+    # only the output used: h_n and c_n reach their layer ops as None gradients
+    g = np.random.default_rng(3).normal(size=out.shape)
+    (out * Tensor(g, dtype=f64)).sum().backward()
+    (out_t * torch.from_numpy(g)).sum().backward()
+    assert_close(x.grad, xt.grad.numpy())
+    for p, pt in zip(ours.parameters(), theirs.parameters()):
+        assert_close(p.grad, pt.grad.numpy())

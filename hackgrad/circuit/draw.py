@@ -8,10 +8,10 @@ DOT text, and Jupyter's `_repr_svg_`. Values and gradients are read when `draw` 
 
 import os
 import re
-import tempfile
 
 from hackgrad.circuit.unit import Unit
 from hackgrad.graph import toposort
+from hackgrad.io import atomic_write
 
 VALUE_COLOR = "#1a7f37"  # green: the forward flow
 GRAD_COLOR = "#c62828"  # red: the backward flow
@@ -158,15 +158,8 @@ class Diagram:
         if ext not in (".svg", ".dot"):
             raise ValueError(f"Diagram.save: unknown extension {ext!r} in {path!r}; expected .svg or .dot")
         text = self.svg if ext == ".svg" else self.dot
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=ext)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        with atomic_write(path, "w") as f:
+            f.write(text)
         return path
 
 

@@ -2,40 +2,9 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-
-def check_int(name: str, value, *, minimum: int = 1) -> int:
-    """Return ``value`` as an int, or raise ValueError naming ``name`` and the accepted range."""
-    # bool is an int subclass; make_moons(True) is almost surely a mistake, not n=1.
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
-    return int(value)
-
-
-def check_nonneg_float(name: str, value) -> float:
-    """Return ``value`` as a finite float >= 0, or raise ValueError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    value = float(value)
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
-    return value
-
-
-def make_rng(seed=None, rng=None) -> np.random.Generator:
-    """One Generator from either ``seed`` or ``rng``; giving both is ambiguous, so it is an error."""
-    if rng is not None:
-        if seed is not None:
-            raise ValueError("pass either seed or rng, not both")
-        if not isinstance(rng, np.random.Generator):
-            raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-        return rng
-    return np.random.default_rng(seed)
+from hackgrad.util import check_int  # noqa: F401  (the shared check, re-exported for the loaders)
 
 
 def check_X(X, name: str = "X") -> np.ndarray:

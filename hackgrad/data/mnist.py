@@ -14,13 +14,11 @@ else ``$HACKGRAD_CACHE``, else ``~/.cache/hackgrad``). The pickle's pixels are e
 from __future__ import annotations
 
 import base64
-import contextlib
 import gzip
 import hashlib
 import importlib.metadata
 import os
 import pickle
-import tempfile
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -28,6 +26,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+
+from hackgrad.io import atomic_write
 
 __all__ = ["load_mnist", "MNIST", "Split", "MnistError", "default_cache_dir", "INSTALL_HINT"]
 
@@ -213,20 +213,9 @@ def _pixel_levels(X: np.ndarray, rows: int = 4096) -> np.ndarray | None:
 
 
 def _write_cache(cache: Path, arrays: dict[str, np.ndarray]) -> None:
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    # Write next to the target and rename: readers (other processes, pytest-xdist workers) see either
-    # the old file or the complete new one, never a half-written zip.
-    fd, tmp = tempfile.mkstemp(prefix=".mnist-", suffix=".npz.tmp", dir=cache.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            _savez_fast(f, arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, cache)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    # atomic: readers (other processes, pytest-xdist workers) see the old file or the whole new one
+    with atomic_write(cache) as f:
+        _savez_fast(f, arrays)
 
 
 def _savez_fast(file, arrays: dict[str, np.ndarray]) -> None:

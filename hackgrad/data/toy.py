@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import check_int, check_nonneg_float, make_rng
+from hackgrad.util import check_int, check_number, make_rng
 
 __all__ = ["make_moons", "make_circles", "make_spiral", "make_xor", "make_blobs", "make_plane"]
 
@@ -44,7 +44,7 @@ def make_moons(n: int = 200, *, noise: float = 0.1, seed=None, rng=None, shuffle
     """Two interleaving half circles of radius 1: class 0 is the upper arc centred at (0, 0),
     class 1 the lower arc centred at (1, 0.5)."""
     n = _check_n(n, 2, "moon")
-    noise = check_nonneg_float("noise", noise)
+    noise = check_number("noise", noise, low=0)
     rng = make_rng(seed, rng)
     n0, n1 = _class_sizes(n, 2)
     t0 = rng.uniform(0.0, np.pi, n0)
@@ -61,8 +61,8 @@ def make_circles(
 ):
     """Two concentric circles: class 0 on radius 1, class 1 on radius ``factor`` (0 < factor < 1)."""
     n = _check_n(n, 2, "circle")
-    noise = check_nonneg_float("noise", noise)
-    factor = check_nonneg_float("factor", factor)
+    noise = check_number("noise", noise, low=0)
+    factor = check_number("factor", factor, low=0)
     if not 0.0 < factor < 1.0:
         raise ValueError(f"factor must be strictly between 0 and 1 (inner / outer radius), got {factor}")
     rng = make_rng(seed, rng)
@@ -91,8 +91,8 @@ def make_spiral(
     """
     k = check_int("k", k, minimum=2)
     n = _check_n(n, k, "arm")
-    noise = check_nonneg_float("noise", noise)
-    turns = check_nonneg_float("turns", turns)
+    noise = check_number("noise", noise, low=0)
+    turns = check_number("turns", turns, low=0)
     rng = make_rng(seed, rng)
     sizes = _class_sizes(n, k)
     y = np.repeat(np.arange(k, dtype=np.int64), sizes)
@@ -110,7 +110,7 @@ def make_xor(n: int = 200, *, noise: float = 0.1, seed=None, rng=None, shuffle: 
     other quadrant: that is label noise a classifier cannot remove.
     """
     n = _check_n(n, 2, "class")
-    noise = check_nonneg_float("noise", noise)
+    noise = check_number("noise", noise, low=0)
     rng = make_rng(seed, rng)
     X = rng.uniform(-1.0, 1.0, (n, 2))
     y = ((X[:, 0] > 0) ^ (X[:, 1] > 0)).astype(np.int64)
@@ -133,7 +133,7 @@ def make_blobs(
     ``centers`` is either a count (centres are then drawn uniformly inside ``center_box`` in every
     dimension) or an array of shape (n_centers, n_features). ``noise`` is each blob's standard deviation.
     """
-    noise = check_nonneg_float("noise", noise)
+    noise = check_number("noise", noise, low=0)
     if np.ndim(centers) == 0:
         n_centers = check_int("centers", centers)
         d = 2 if n_features is None else check_int("n_features", n_features)
@@ -179,7 +179,7 @@ def make_plane(
     """
     n = check_int("n", n)
     n_features = check_int("n_features", n_features)
-    noise = check_nonneg_float("noise", noise)
+    noise = check_number("noise", noise, low=0)
     b = float(b)
     rng = make_rng(seed, rng)
     if w is None:

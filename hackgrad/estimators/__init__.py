@@ -7,8 +7,7 @@ Pipelines, `cross_val_score` and `GridSearchCV`. scikit-learn itself is optional
 `load(path)` keep a fitted estimator in one `.npz` file without pickle.
 """
 
-from hackgrad.estimators.base import NetworkEstimator, load
-from hackgrad.estimators.io import ModelFileError
+from hackgrad.estimators.base import ModelFileError, NetworkEstimator, load
 from hackgrad.estimators.linear import SoftmaxClassifier, SVMClassifier
 from hackgrad.estimators.mlp import MLPClassifier, MLPRegressor
 

@@ -16,7 +16,6 @@ import warnings
 import numpy as np
 
 from hackgrad.autograd import Tensor, no_grad
-from hackgrad.estimators import io
 from hackgrad.estimators._sklearn import (
     BaseEstimator,
     ClassifierMixin,
@@ -26,6 +25,8 @@ from hackgrad.estimators._sklearn import (
     check_random_state_seed,
     validate_data,
 )
+from hackgrad.io import ContainerError, read_container, write_container
+from hackgrad.train.step import model_dtype, train_epoch
 
 __all__ = [
     "NetworkEstimator",
@@ -42,6 +43,12 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid", "identity")
 SOLVERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("constant", "cosine")
 _DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+class ModelFileError(ContainerError):
+    """An estimator or ensemble file that is missing, truncated, damaged or not a hackgrad model file."""
+
+
 _REGISTRY = {}  # class name -> class, so a model file can say which estimator it holds
 
 
@@ -218,18 +225,12 @@ class NetworkEstimator(BaseEstimator):
         stop_early = self.tol is not None and self.n_iter_no_change is not None
         best, stall, converged = np.inf, 0, False
         curve = []
-        model.train()
+        dtype = model_dtype(model)
         for epoch in range(int(self.max_iter)):
             order = rng.permutation(n)
-            total = 0.0
-            for start in range(0, n, batch):
-                idx = order[start : start + batch]
-                optimizer.zero_grad()
-                loss = self._loss(model(Tensor(Xs[idx], dtype=Xs.dtype)), targets[idx])
-                loss.backward()
-                optimizer.step()
-                total += float(loss.data) * len(idx)
-            epoch_loss = total / n
+            batches = ((Xs[idx], targets[idx]) for idx in (order[i : i + batch] for i in range(0, n, batch)))
+            # the loss is checked once per epoch below, with advice in the estimator's own terms
+            epoch_loss = train_epoch(model, self._loss, optimizer, batches, dtype=dtype, check_finite=False).loss
             if not math.isfinite(epoch_loss):
                 raise FloatingPointError(
                     f"{type(self).__name__}: the training loss became {epoch_loss} in epoch {epoch + 1}; "
@@ -265,14 +266,14 @@ class NetworkEstimator(BaseEstimator):
     def save(self, path):
         """Write the fitted estimator to one `.npz` file (arrays + JSON, no pickle, atomic)."""
         meta, arrays = self._export()
-        return io.save_arrays(path, meta, arrays)
+        return write_container(path, "estimator", meta, arrays)
 
     @classmethod
     def load(cls, path):
         """Read an estimator written by `save`; raises ModelFileError for a damaged file."""
         est = load(path)
         if not isinstance(est, cls):
-            raise io.ModelFileError(f"{path}: holds a {type(est).__name__}, not a {cls.__name__}")
+            raise ModelFileError(f"{path}: holds a {type(est).__name__}, not a {cls.__name__}")
         return est
 
     def _export(self, prefix=""):
@@ -285,7 +286,6 @@ class NetworkEstimator(BaseEstimator):
             params[key] = list(value) if isinstance(value, tuple) else value
         json.dumps(params)  # fail here, naming nothing obscure, if a hyperparameter is not JSON-able
         meta = {
-            "kind": "estimator",
             "class": type(self).__name__,
             "params": params,
             "n_features_in": int(self.n_features_in_),
@@ -391,9 +391,9 @@ class ProbabilisticClassifier(NetworkClassifier):
 
 def load(path):
     """Read any estimator written by `est.save(path)`."""
-    meta, arrays = io.load_arrays(path, expect_kind="estimator")
+    meta, arrays = read_container(path, "estimator", what="model file", error=ModelFileError)
     if meta.get("class") not in _REGISTRY:
-        raise io.ModelFileError(
+        raise ModelFileError(
             f"{path}: unknown estimator class {meta.get('class')!r}; known: {', '.join(sorted(_REGISTRY))}"
         )
     return _REGISTRY[meta["class"]]._restore(meta, arrays)

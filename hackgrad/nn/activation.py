@@ -93,7 +93,7 @@ class Maxout(Module):
         rows = self.out_features * self.pieces
         self.weight = Parameter(np.empty((rows, self.in_features), dtype=dtype))
         self.bias = Parameter(np.empty(rows, dtype=dtype)) if bias else None
-        rng = init.make_rng(rng, seed)
+        rng = init.make_rng(seed, rng)
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), rng=rng)
         if self.bias is not None:
             bound = 1 / math.sqrt(self.in_features)

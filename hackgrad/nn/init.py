@@ -15,6 +15,7 @@ import numbers
 import numpy as np
 
 from hackgrad.autograd.creation import default_generator
+from hackgrad.util import make_rng
 
 __all__ = [
     "make_rng", "calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "xavier_uniform_",
@@ -22,19 +23,11 @@ __all__ = [
 ]
 
 
-def make_rng(rng=None, seed=None):
-    """A `numpy.random.Generator` from `rng` (a Generator or int seed) or `seed`; the default one if neither."""
-    if rng is not None and seed is not None:
-        raise ValueError("pass either rng or seed, not both")
-    if rng is None:
-        rng = seed
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None:  # the default generator: fresh entropy, or what hackgrad.manual_seed set
+def _rng(seed, rng):
+    """`make_rng`, but with neither given the default generator (what `hackgrad.manual_seed` set, as in PyTorch)."""
+    if seed is None and rng is None:
         return default_generator()
-    if isinstance(rng, bool) or not isinstance(rng, numbers.Integral) or rng < 0:
-        raise TypeError(f"rng/seed must be a numpy.random.Generator or an integer >= 0, got {rng!r}")
-    return np.random.default_rng(int(rng))
+    return make_rng(seed, rng)
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -88,14 +81,14 @@ def uniform_(t, a=0.0, b=1.0, *, rng=None, seed=None):
     """Fill with draws from U(a, b)."""
     if not a <= b:
         raise ValueError(f"uniform_: need a <= b, got a={a}, b={b}")
-    return _fill(t, make_rng(rng, seed).uniform(a, b, _array(t).shape))
+    return _fill(t, _rng(seed, rng).uniform(a, b, _array(t).shape))
 
 
 def normal_(t, mean=0.0, std=1.0, *, rng=None, seed=None):
     """Fill with draws from N(mean, std**2)."""
     if std < 0:
         raise ValueError(f"normal_: std must be >= 0, got {std}")
-    return _fill(t, make_rng(rng, seed).normal(mean, std, _array(t).shape))
+    return _fill(t, _rng(seed, rng).normal(mean, std, _array(t).shape))
 
 
 def constant_(t, val):
@@ -147,7 +140,7 @@ def orthogonal_(t, gain=1.0, *, rng=None, seed=None):
     if arr.ndim < 2:
         raise ValueError(f"orthogonal_: need at least 2 dimensions, got shape {arr.shape}")
     rows, cols = arr.shape[0], arr.size // arr.shape[0]
-    flat = make_rng(rng, seed).normal(size=(max(rows, cols), min(rows, cols)))
+    flat = _rng(seed, rng).normal(size=(max(rows, cols), min(rows, cols)))
     q, r = np.linalg.qr(flat)
     q *= np.sign(np.diag(r))  # makes the draw uniform over orthogonal matrices (Mezzadri, 2007)
     if rows < cols:
@@ -159,7 +152,7 @@ def trunc_normal_(t, mean=0.0, std=1.0, a=-2.0, b=2.0, *, rng=None, seed=None):
     """N(mean, std**2) restricted to [a, b] (absolute bounds, as in PyTorch), by redrawing what falls out."""
     if not a < b:
         raise ValueError(f"trunc_normal_: need a < b, got a={a}, b={b}")
-    g = make_rng(rng, seed)
+    g = _rng(seed, rng)
     shape = _array(t).shape
     values = g.normal(mean, std, shape)
     bad = (values < a) | (values > b)

@@ -34,7 +34,7 @@ class Linear(Module):
         self.reset_parameters(rng=rng, seed=seed)
 
     def reset_parameters(self, *, rng=None, seed=None):
-        rng = init.make_rng(rng, seed)
+        rng = init.make_rng(seed, rng)
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), rng=rng)
         if self.bias is not None:
             bound = 1 / math.sqrt(self.in_features)

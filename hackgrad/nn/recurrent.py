@@ -4,8 +4,8 @@ sequences (stacked, optionally bidirectional) and `RNNCell`, `LSTMCell`, `GRUCel
 Parameters are named and shaped exactly as in PyTorch (`weight_ih_l0` (G*H, I), `weight_hh_l0` (G*H, H),
 `bias_ih_l0`, `bias_hh_l0`, `..._reverse` for the backward direction; gate order i, f, g, o for LSTM and
 r, z, n for GRU), so weights move between the libraries as a dict of arrays. Each layer and direction is one
-op with a hand-written backward (hackgrad/nn/recurrent_ops.py); this file wires layers, directions and states
-together.
+op with a hand-written backward and several outputs, (sequence, h_n[, c_n]) (hackgrad/autograd/ops/recurrent.py);
+this file wires layers, directions and states together.
 """
 
 import math
@@ -13,12 +13,12 @@ import math
 import numpy as np
 
 from hackgrad.autograd import ops
+from hackgrad.autograd.ops.recurrent import GRULayer, LSTMLayer, RNNLayer
 from hackgrad.autograd.tensor import Tensor
 from hackgrad.nn import init
 from hackgrad.nn.functional.dropout import dropout as _dropout
 from hackgrad.nn.module import Module
 from hackgrad.nn.parameter import Parameter
-from hackgrad.nn.recurrent_ops import GRULayer, LSTMLayer, RNNLayer
 
 __all__ = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -42,7 +42,7 @@ def _check_nonlinearity(layer, nonlinearity):
 
 def _reset_uniform(module, hidden_size, rng, seed):
     """Every weight and bias ~ U(-1/sqrt(H), 1/sqrt(H)), PyTorch's initialisation, in parameter order."""
-    rng = init.make_rng(rng, seed)
+    rng = init.make_rng(seed, rng)
     bound = 1 / math.sqrt(hidden_size)
     for p in module.parameters():
         init.uniform_(p, -bound, bound, rng=rng)
@@ -102,7 +102,7 @@ class _RNNBase(Module):
                 for pname, shape in shapes.items():
                     setattr(self, pname, Parameter(np.empty(shape, dtype=dtype)))
                 self._names.append(tuple(shapes))
-        self._rng = init.make_rng(rng, seed)
+        self._rng = init.make_rng(seed, rng)
         self.reset_parameters(rng=self._rng)
 
     @property
@@ -183,12 +183,6 @@ class _RNNBase(Module):
         return s
 
 
-def _split_sequence(packed, T, reverse):
-    """(outputs (T, B, H), final hidden state (B, H)) from a layer op's output: the last step processed."""
-    seq = ops.GetItem.apply(packed, index=slice(0, T)) if packed.shape[0] != T else packed
-    return seq, ops.GetItem.apply(packed, index=0 if reverse else T - 1)
-
-
 class RNN(_RNNBase):
     """Elman RNN: h_t = tanh(x_t W_ih.T + b_ih + h_{t-1} W_hh.T + b_hh) (or relu), stacked num_layers deep.
 
@@ -228,8 +222,8 @@ class RNN(_RNNBase):
         )
 
     def _layer_op(self, x, h0, c0, params, reverse):
-        seq = RNNLayer.apply(x, h0, *params, reverse=reverse, nonlinearity=self.nonlinearity)
-        return (*_split_sequence(seq, x.shape[0], reverse), None)
+        seq, h_n = RNNLayer.apply(x, h0, *params, reverse=reverse, nonlinearity=self.nonlinearity)
+        return seq, h_n, None
 
     def extra_repr(self):
         s = super().extra_repr()
@@ -243,8 +237,8 @@ class GRU(_RNNBase):
     gates = 3
 
     def _layer_op(self, x, h0, c0, params, reverse):
-        seq = GRULayer.apply(x, h0, *params, reverse=reverse)
-        return (*_split_sequence(seq, x.shape[0], reverse), None)
+        seq, h_n = GRULayer.apply(x, h0, *params, reverse=reverse)
+        return seq, h_n, None
 
 
 class LSTM(_RNNBase):
@@ -267,10 +261,7 @@ class LSTM(_RNNBase):
         )
 
     def _layer_op(self, x, h0, c0, params, reverse):
-        T = x.shape[0]
-        packed = LSTMLayer.apply(x, h0, c0, *params, reverse=reverse)  # (T+1, B, H): h_t rows, then c_n
-        seq, h_last = _split_sequence(packed, T, reverse)
-        return seq, h_last, ops.GetItem.apply(packed, index=T)
+        return LSTMLayer.apply(x, h0, c0, *params, reverse=reverse)  # one node: (T, B, H), (B, H), (B, H)
 
 
 # --- cells: one step, (batch, input_size) -> (batch, hidden_size) ----------------------------------------
@@ -330,7 +321,7 @@ class _CellBase(Module):
         return ops.Reshape.apply(x, shape=(1, B, self.input_size)), states, unbatched
 
     def _finish(self, h, unbatched):
-        return ops.Reshape.apply(h, shape=(self.hidden_size,) if unbatched else h.shape[-2:])
+        return ops.Reshape.apply(h, shape=(self.hidden_size,)) if unbatched else h
 
     def extra_repr(self):
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
@@ -355,8 +346,8 @@ class RNNCell(_CellBase):
 
     def forward(self, input, hx=None):
         x, (h,), unbatched = self._step_input(input, hx, 1)
-        out = RNNLayer.apply(x, h, *self._params(), reverse=False, nonlinearity=self.nonlinearity)
-        return self._finish(out, unbatched)
+        _, h_new = RNNLayer.apply(x, h, *self._params(), reverse=False, nonlinearity=self.nonlinearity)
+        return self._finish(h_new, unbatched)
 
 
 class GRUCell(_CellBase):
@@ -366,8 +357,8 @@ class GRUCell(_CellBase):
 
     def forward(self, input, hx=None):
         x, (h,), unbatched = self._step_input(input, hx, 1)
-        out = GRULayer.apply(x, h, *self._params(), reverse=False)
-        return self._finish(out, unbatched)
+        _, h_new = GRULayer.apply(x, h, *self._params(), reverse=False)
+        return self._finish(h_new, unbatched)
 
 
 class LSTMCell(_CellBase):
@@ -377,5 +368,5 @@ class LSTMCell(_CellBase):
 
     def forward(self, input, hx=None):
         x, (h, c), unbatched = self._step_input(input, hx, 2)
-        packed = LSTMLayer.apply(x, h, c, *self._params(), reverse=False)  # (2, B, H): h', c'
-        return self._finish(packed[0], unbatched), self._finish(packed[1], unbatched)
+        _, h_new, c_new = LSTMLayer.apply(x, h, c, *self._params(), reverse=False)
+        return self._finish(h_new, unbatched), self._finish(c_new, unbatched)

@@ -5,7 +5,7 @@
 Nothing heavy is imported here: `hackgrad --help` must stay fast, so `Session` loads on first use.
 """
 
-import importlib
+from hackgrad.util import lazy_exports
 
 __all__ = ["Session", "PlaygroundError", "ConfigError", "make_server"]
 
@@ -17,9 +17,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'hackgrad.playground' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

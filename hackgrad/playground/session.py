@@ -18,6 +18,7 @@ import numpy as np
 from hackgrad import data, nn, optim
 from hackgrad.autograd import Tensor, no_grad
 from hackgrad.nn import functional as F
+from hackgrad.train.step import train_step
 
 __all__ = [
     "Session", "PlaygroundError", "ConfigError", "FIELDS", "validate_config", "options",
@@ -436,12 +437,10 @@ class Session:
         with np.errstate(over="ignore", invalid="ignore"):
             for _ in range(n):
                 idx = self._next_batch()
-                scores = self.model_(Tensor(self.X_[idx], dtype=DTYPE))  # (batch, n_classes)
-                loss = _data_loss(loss_name, scores, self.y_[idx])
-                self.optimizer_.zero_grad()
-                loss.backward()
-                self.optimizer_.step()
-                losses.append(float(loss.item()))
+                value, _ = train_step(self.model_, lambda scores, y: _data_loss(loss_name, scores, y),
+                                      self.optimizer_, self.X_[idx], self.y_[idx], dtype=DTYPE,
+                                      check_finite=False)
+                losses.append(value)
                 self.steps_ += 1
                 self.samples_seen_ += len(idx)
         return losses

@@ -5,7 +5,7 @@ Names load on first use, so a worker process that only needs `backends` starts w
 can pin its BLAS threads before NumPy loads).
 """
 
-import importlib
+from hackgrad.util import lazy_exports
 
 _LAZY = {
     "cross_validate": "hackgrad.search.cv",
@@ -24,9 +24,4 @@ _LAZY = {
 __all__ = list(_LAZY)
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'hackgrad.search' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

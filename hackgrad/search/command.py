@@ -9,7 +9,7 @@ reports the test accuracy of the best model and of the ensemble of finalists, an
 
 import argparse
 
-from hackgrad.cli import at_least
+from hackgrad.util import at_least
 
 DATASETS = ("digits", "iris", "wine", "breast_cancer")
 
@@ -108,7 +108,9 @@ def run(args):
             os.path.join(args.out, "ensemble.npz"),
             extra={"data": args.data, "seed": args.seed, "summary": summary},
         )
-        with open(os.path.join(args.out, "leaderboard.json"), "w") as f:
+        from hackgrad.io import atomic_write
+
+        with atomic_write(os.path.join(args.out, "leaderboard.json"), "w") as f:
             json.dump(search.results(), f, indent=1)
         summary["saved"] = path
     print(f"best model (id {search.best_id_}): CV accuracy {search.best_score_:.4f}, test accuracy {best_test:.4f}")

@@ -8,8 +8,8 @@ and scaling, plus a JSON header; no pickle, written atomically, checksummed).
 import numpy as np
 
 from hackgrad.estimators._sklearn import BaseEstimator, ClassifierMixin
-from hackgrad.estimators.base import _REGISTRY, NetworkEstimator
-from hackgrad.estimators.io import ModelFileError, load_arrays, save_arrays
+from hackgrad.estimators.base import _REGISTRY, ModelFileError, NetworkEstimator
+from hackgrad.io import read_container, write_container
 
 __all__ = ["Ensemble"]
 
@@ -71,7 +71,7 @@ class Ensemble(ClassifierMixin, BaseEstimator):
     def save(self, path, extra=None):
         """Write every member to one `.npz` (atomic, checksummed); `extra`: JSON-able notes kept alongside."""
         members, w = self._check()
-        meta = {"kind": "ensemble", "weights": [float(v) for v in w], "members": [], "extra": extra or {}}
+        meta = {"weights": [float(v) for v in w], "members": [], "extra": extra or {}}
         arrays = {}
         for i, m in enumerate(members):
             if not isinstance(m, NetworkEstimator):
@@ -82,12 +82,12 @@ class Ensemble(ClassifierMixin, BaseEstimator):
             m_meta, m_arrays = m._export(prefix=f"m{i}/")
             meta["members"].append(m_meta)
             arrays.update(m_arrays)
-        return save_arrays(path, meta, arrays)
+        return write_container(path, "ensemble", meta, arrays)
 
     @classmethod
     def load(cls, path):
         """Read an ensemble written by `save`; raises ModelFileError (a ValueError) for a damaged file."""
-        meta, arrays = load_arrays(path, expect_kind="ensemble")
+        meta, arrays = read_container(path, "ensemble", what="model file", error=ModelFileError)
         members = []
         try:
             for i, m_meta in enumerate(meta["members"]):

@@ -8,55 +8,46 @@ Names load on first use, so `hackgrad train --help` (which imports `hackgrad.tra
     print(diagnose(model, F.cross_entropy, X, y))
 """
 
-import importlib
+from hackgrad.util import lazy_exports
 
 _LAZY = {
-    "fit": "trainer",
-    "Trainer": "trainer",
-    "evaluate": "trainer",
-    "predict": "trainer",
-    "TrainingDivergedError": "trainer",
-    "rng_states": "trainer",
-    "set_rng_states": "trainer",
-    "Callback": "callbacks",
-    "History": "callbacks",
-    "EarlyStopping": "callbacks",
-    "LRScheduler": "callbacks",
-    "ProgressBar": "callbacks",
-    "LambdaCallback": "callbacks",
-    "accuracy": "metrics",
-    "mean_squared_error": "metrics",
-    "mean_absolute_error": "metrics",
-    "r2_score": "metrics",
-    "confusion_matrix": "metrics",
-    "Checkpoint": "checkpoint",
-    "CheckpointError": "checkpoint",
-    "save_checkpoint": "checkpoint",
-    "load_checkpoint": "checkpoint",
-    "build_model": "model_spec",
-    "mlp_spec": "model_spec",
-    "spec_of": "model_spec",
-    "diagnose": "diagnostics",
-    "DiagnosticReport": "diagnostics",
-    "Check": "diagnostics",
-    "lr_range_test": "diagnostics",
-    "plot_history": "plots",
-    "plot_decision_regions": "plots",
-    "plot_confusion_matrix": "plots",
-    "plot_activation_histograms": "plots",
-    "plot_gradient_histograms": "plots",
+    "fit": "hackgrad.train.trainer",
+    "Trainer": "hackgrad.train.trainer",
+    "evaluate": "hackgrad.train.trainer",
+    "predict": "hackgrad.train.trainer",
+    "TrainingDivergedError": "hackgrad.train.trainer",
+    "rng_states": "hackgrad.train.trainer",
+    "set_rng_states": "hackgrad.train.trainer",
+    "Callback": "hackgrad.train.callbacks",
+    "History": "hackgrad.train.callbacks",
+    "EarlyStopping": "hackgrad.train.callbacks",
+    "LRScheduler": "hackgrad.train.callbacks",
+    "ProgressBar": "hackgrad.train.callbacks",
+    "LambdaCallback": "hackgrad.train.callbacks",
+    "accuracy": "hackgrad.train.metrics",
+    "mean_squared_error": "hackgrad.train.metrics",
+    "mean_absolute_error": "hackgrad.train.metrics",
+    "r2_score": "hackgrad.train.metrics",
+    "confusion_matrix": "hackgrad.train.metrics",
+    "Checkpoint": "hackgrad.train.checkpoint",
+    "CheckpointError": "hackgrad.train.checkpoint",
+    "save_checkpoint": "hackgrad.train.checkpoint",
+    "load_checkpoint": "hackgrad.train.checkpoint",
+    "build_model": "hackgrad.train.model_spec",
+    "mlp_spec": "hackgrad.train.model_spec",
+    "spec_of": "hackgrad.train.model_spec",
+    "diagnose": "hackgrad.train.diagnostics",
+    "DiagnosticReport": "hackgrad.train.diagnostics",
+    "Check": "hackgrad.train.diagnostics",
+    "lr_range_test": "hackgrad.train.diagnostics",
+    "plot_history": "hackgrad.train.plots",
+    "plot_decision_regions": "hackgrad.train.plots",
+    "plot_confusion_matrix": "hackgrad.train.plots",
+    "plot_activation_histograms": "hackgrad.train.plots",
+    "plot_gradient_histograms": "hackgrad.train.plots",
 }
 
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f"hackgrad.train.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'hackgrad.train' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(list(globals()) + __all__)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

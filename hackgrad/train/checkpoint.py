@@ -1,33 +1,25 @@
-"""Checkpoints: one file that holds a whole experiment, written so that a crash never leaves a broken one.
+"""Checkpoints: one file that holds a whole experiment, a `kind="checkpoint"` file of `hackgrad.io`'s container.
 
-The file is an uncompressed `.npz` (a zip of `.npy` arrays, read with `allow_pickle=False`, so loading
-never runs code). Besides the arrays it holds two entries:
-
-- `__meta__`: UTF-8 JSON of everything that is not an array (model config, optimizer options, scheduler
-  state, RNG states, history, data settings, seed, epoch/step). Where a nested state holds an array, the
-  JSON holds a reference `{"__array__": "a12"}` to the entry `a12`.
-- `__sha256__`: the SHA-256 of the payload (every array's name, dtype, shape and bytes, then the meta
-  text), checked on load, so a flipped bit is reported rather than trained on.
-
-Writes go to a temporary file in the same folder, are flushed to disk (fsync), and then renamed over the
-old file (`os.replace`, atomic on POSIX and Windows): a process killed mid-save leaves the previous
-checkpoint intact.
+The container (an uncompressed `.npz` read without pickle, checksummed, written atomically) is described in
+`hackgrad.io`. Besides the arrays, a checkpoint's JSON header holds everything that is not an array (model
+config, optimizer options, scheduler state, RNG states, history, data settings, seed, epoch/step). Where a
+nested state holds an array, the JSON holds a reference `{"__array__": "a12"}` to the entry `a12`.
+Checkpoints written before the container (format "hackgrad-checkpoint", version 1) still load.
 """
 
-import contextlib
-import hashlib
-import io
-import json
 import math
-import os
-import tempfile
-import zipfile
 from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 
 from hackgrad.autograd.tensor import Tensor
+from hackgrad.io import (
+    ContainerError,
+    atomic_write,  # noqa: F401  (re-exported: older code imports it from here)
+    read_container,
+    write_container,
+)
 
 __all__ = [
     "CheckpointError",
@@ -38,59 +30,15 @@ __all__ = [
     "read_checkpoint",
     "encode_state",
     "decode_state",
-    "atomic_write",
     "CHECKPOINT_NAME",
 ]
 
-FORMAT = "hackgrad-checkpoint"
-VERSION = 1
+KIND = "checkpoint"
 CHECKPOINT_NAME = "checkpoint.npz"  # the file name inside a run folder
 
 
-class CheckpointError(RuntimeError):
-    """A checkpoint file is missing, damaged, truncated, or not a hackgrad checkpoint."""
-
-
-# --- atomic writes ------------------------------------------------------------------------------------
-@contextlib.contextmanager
-def atomic_write(path, mode="wb"):
-    """Open a temporary file next to `path`; on success fsync it and rename it over `path`.
-
-    On any error (or a kill) `path` keeps its previous content; the temporary file is removed on errors.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes owner-only files; give the usual permissions
-        with os.fdopen(fd, mode) as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _fsync_dir(folder):
-    # the rename itself lives in the directory: sync it too so it survives a power cut (POSIX only)
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+class CheckpointError(ContainerError, RuntimeError):
+    """A checkpoint file is missing, damaged, truncated, not a hackgrad checkpoint, or does not fit."""
 
 
 # --- nested state <-> JSON + arrays -----------------------------------------------------------------
@@ -154,69 +102,17 @@ def decode_state(obj, arrays):
 
 
 # --- the file -------------------------------------------------------------------------------------------
-def _digest(arrays, meta_bytes):
-    h = hashlib.sha256()
-    for name in sorted(arrays):
-        arr = arrays[name]
-        h.update(f"{name}|{arr.dtype.str}|{arr.shape}|".encode())
-        h.update(arr.tobytes(order="C"))
-    h.update(meta_bytes)
-    return h.hexdigest()
-
-
 def write_checkpoint(path, meta, arrays):
-    """Atomically write `meta` (JSON-able dict) and `arrays` (name -> ndarray) with their checksum."""
-    for name in arrays:
-        if name.startswith("__"):
-            raise ValueError(f"write_checkpoint: array names starting with '__' are reserved, got {name!r}")
-    meta = dict(meta, format=FORMAT, version=VERSION)
-    meta_bytes = json.dumps(meta, allow_nan=False).encode("utf-8")
-    digest = _digest(arrays, meta_bytes)
-    entries = dict(arrays)
-    entries["__meta__"] = np.frombuffer(meta_bytes, dtype=np.uint8)
-    entries["__sha256__"] = np.frombuffer(digest.encode("ascii"), dtype=np.uint8)
-    buffer = io.BytesIO()  # build the zip in memory so the file write is one short, fsync'd burst
-    np.savez(buffer, **entries)
-    with atomic_write(path) as f:
-        f.write(buffer.getbuffer())
-    return Path(path)
+    """Atomically write `meta` (JSON-able dict) and `arrays` (name -> ndarray) as a checkpoint file."""
+    return write_container(path, KIND, meta, arrays)
 
 
 def read_checkpoint(path):
-    """(meta, arrays) of a checkpoint, after checking that it is complete and its checksum matches."""
+    """(meta, arrays) of a checkpoint (a file, or a run folder holding checkpoint.npz), checked whole."""
     path = Path(path)
     if path.is_dir():
         path = path / CHECKPOINT_NAME
-    if not path.is_file():
-        raise CheckpointError(f"checkpoint not found: {path}")
-    hint = "it is damaged or truncated (was the disk full, or the file copied partially?)"
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            names = set(npz.files)
-            if "__meta__" not in names or "__sha256__" not in names:
-                raise CheckpointError(
-                    f"{path} is not a hackgrad checkpoint: it lacks the __meta__/__sha256__ entries"
-                )
-            arrays = {name: npz[name] for name in names}
-    except CheckpointError:
-        raise
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zipfile.LargeZipFile) as err:
-        raise CheckpointError(f"cannot read checkpoint {path}: {hint} ({type(err).__name__}: {err})") from err
-    meta_bytes = arrays.pop("__meta__").tobytes()
-    stored = arrays.pop("__sha256__").tobytes().decode("ascii", errors="replace")
-    if _digest(arrays, meta_bytes) != stored:
-        raise CheckpointError(f"checkpoint {path} fails its SHA-256 check: {hint}")
-    try:
-        meta = json.loads(meta_bytes.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:  # pragma: no cover - the checksum passed
-        raise CheckpointError(f"checkpoint {path}: unreadable metadata ({err})") from err
-    if meta.get("format") != FORMAT:
-        raise CheckpointError(f"{path} is not a hackgrad checkpoint (format {meta.get('format')!r})")
-    if meta.get("version") != VERSION:
-        raise CheckpointError(
-            f"{path} has checkpoint version {meta.get('version')}; this hackgrad reads {VERSION}"
-        )
-    return meta, arrays
+    return read_container(path, KIND, what="checkpoint", error=CheckpointError)
 
 
 # --- the experiment view --------------------------------------------------------------------------------

@@ -13,14 +13,15 @@ level, so `hackgrad --help` stays fast; NumPy and the library load inside `run`.
 import argparse
 import sys
 
-from hackgrad.cli import at_least
+from hackgrad.train import lm_command
+from hackgrad.util import at_least
 
 DATASETS = (
     "mnist", "digits", "iris", "wine", "breast_cancer", "diabetes",
-    "moons", "spiral", "circles", "xor", "blobs", "plane",
+    "moons", "spiral", "circles", "xor", "blobs", "plane", "shakespeare",
 )  # fmt: skip
 TOY = ("moons", "spiral", "circles", "xor", "blobs", "plane")
-MODELS = ("mlp", "linear", "softmax", "svm")
+MODELS = ("mlp", "linear", "softmax", "svm", "lstm", "gru", "rnn")  # the last three: --data shakespeare
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
 LOSSES = ("cross_entropy", "multiclass_svm", "crammer_singer", "multi_margin", "mse", "l1", "huber")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "adagrad", "adadelta")
@@ -75,7 +76,7 @@ GENERIC = {
 }
 
 # flags that may change when a run is resumed; every other flag must match the checkpoint's
-RESUMABLE = ("epochs", "out", "resume", "plots", "verbose", "checkpoint_every")
+RESUMABLE = ("epochs", "minutes", "out", "resume", "plots", "verbose", "checkpoint_every")
 
 
 def _hidden(text):
@@ -133,7 +134,8 @@ def add_arguments(parser):
     model.add_argument(
         "--model",
         choices=MODELS,
-        help="mlp (default), linear/softmax (one layer), svm (one layer, multiclass hinge loss)",
+        help="mlp (default), linear/softmax (one layer), svm (one layer, multiclass hinge loss); "
+        "lstm, gru, rnn (character-level language models for --data shakespeare)",
     )
     model.add_argument("--hidden", type=_hidden, metavar="SIZES", help="hidden layer sizes, e.g. 256,128")
     model.add_argument("--activation", choices=ACTIVATIONS, help="hidden nonlinearity (default relu)")
@@ -188,6 +190,7 @@ def add_arguments(parser):
         "--no-plots", dest="plots", action="store_const", const=False, help="skip the PNG plots"
     )
     run_.add_argument("--quiet", dest="verbose", action="store_const", const=0, help="print only the results")
+    lm_command.add_train_arguments(parser)
     return parser
 
 
@@ -204,6 +207,9 @@ def _settings(args, parser_error):
             "say what to train on: --data {" + ",".join(DATASETS) + "} or --csv PATH --target COLUMN "
             "(or --resume DIR)"
         )
+    if given.get("data") == "shakespeare":
+        return lm_command.lm_settings(given, parser_error)
+    lm_command.check_not_lm(given, parser_error)
     name = given.get("data", "csv")
     s = dict(GENERIC)
     s.update(
@@ -511,6 +517,8 @@ def _run(args, error):
         ckpt = None
         s = _settings(args, error)
         out = Path(options["out"] or os.path.join("runs", s["data"] or Path(s["csv"]).stem))
+    if s.get("data") == "shakespeare":
+        return lm_command.train_language_model(s, args, options, ckpt, out, error)
     verbose = options["verbose"]
     if verbose is None:
         verbose = 2 if sys.stdout.isatty() else 1
@@ -614,7 +622,7 @@ def _describe(model):
 def _write_json(path, obj):
     import json
 
-    from hackgrad.train.checkpoint import atomic_write
+    from hackgrad.io import atomic_write
 
     with atomic_write(path) as f:
         f.write((json.dumps(obj, indent=2) + "\n").encode("utf-8"))

@@ -27,7 +27,7 @@ import numpy as np
 from hackgrad.autograd import detect_anomaly, no_grad
 from hackgrad.autograd.tensor import Tensor
 from hackgrad.train import metrics as M
-from hackgrad.train.trainer import _as_input, _as_target
+from hackgrad.train.step import NonFiniteLossError, as_input, as_target, model_dtype, train_step
 
 __all__ = [
     "diagnose",
@@ -119,17 +119,12 @@ def _default_optimizer(params):
     return Adam(params, lr=1e-3)
 
 
-def _dtype(model):
-    params = list(model.parameters())
-    return params[0].dtype if params else np.dtype(np.float32)
-
-
 def _inputs(X, model):
-    return _as_input(X, _dtype(model))
+    return as_input(X, model_dtype(model))
 
 
 def _targets(y, model):
-    return _as_target(y, _dtype(model))
+    return as_target(y, model_dtype(model))
 
 
 def _sample(X, y, n, seed):
@@ -287,10 +282,7 @@ def _memorise(model, loss_fn, xt, yt, ys, factory, steps, lr_scale):
     with np.errstate(all="ignore"):
         for used in range(1, steps + 1):
             model.train()
-            out = loss_fn(model(xt), yt)
-            opt.zero_grad()
-            out.backward()
-            opt.step()
+            train_step(model, loss_fn, opt, xt, yt, check_finite=False)
             if used % 10 == 0 or used == steps:
                 with no_grad():
                     scores = model.eval()(xt)
@@ -468,17 +460,16 @@ def check_gradients(
     xt, yt = _inputs(Xs, model), _targets(ys, model)
     grad_norms = {}
     ratios = {name: [] for name, _ in named}
+    before = {}
+
+    def measure(_model):
+        if not grad_norms:  # the gradients of the first step, before any update
+            grad_norms.update((n, None if p.grad is None else float(np.linalg.norm(p.grad))) for n, p in named)
+        before.update((n, p.data.copy()) for n, p in named)
+
     with np.errstate(all="ignore"):
-        for step in range(steps):
-            loss = loss_fn(model(xt), yt)
-            opt.zero_grad()
-            loss.backward()
-            if step == 0:
-                grad_norms = {
-                    n: (None if p.grad is None else float(np.linalg.norm(p.grad))) for n, p in named
-                }
-            before = {n: p.data.copy() for n, p in named}
-            opt.step()
+        for _ in range(steps):
+            train_step(model, loss_fn, opt, xt, yt, check_finite=False, before_step=measure)
             for n, p in named:
                 w = float(np.linalg.norm(before[n]))
                 if w > 0:
@@ -553,18 +544,27 @@ def check_nonfinite(model, loss_fn, X, y, *, optimizer_factory=None, steps=50, b
     opt = (optimizer_factory or _default_optimizer)(model.parameters())
     rng = np.random.default_rng(seed)
     phase = "forward"
+
+    def watched_loss(out, target):  # the step's phases, seen from outside it
+        nonlocal phase
+        phase = "loss"
+        loss = loss_fn(out, target)
+        phase = "backward"
+        return loss
+
+    def stepping(_model):
+        nonlocal phase
+        phase = "step"
+
     with _Watch(model, record=False) as watch, detect_anomaly(), np.errstate(all="ignore"):
         for step in range(1, steps + 1):
             idx = rng.choice(len(X), size=min(batch_size, len(X)), replace=False)
             try:
                 phase = "forward"
-                out = model(_inputs(X[idx], model))
-                phase = "loss"
-                loss = loss_fn(out, _targets(y[idx], model))
-                phase = "backward"
-                opt.zero_grad()
-                loss.backward()
+                train_step(model, watched_loss, opt, X[idx], y[idx], check_finite=False, before_step=stepping)
             except FloatingPointError as err:
+                if phase == "step":
+                    raise
                 layer = watch.failed_in
                 where = f" in layer {layer[0]} ({layer[1]})" if layer and phase == "forward" else ""
                 lr = opt.param_groups[0].get("lr") if hasattr(opt, "param_groups") else None
@@ -584,7 +584,6 @@ def check_nonfinite(model, loss_fn, X, y, *, optimizer_factory=None, steps=50, b
                     + ", clip gradients (clip_grad_norm_), or check that a log/division never sees 0",
                     data,
                 )
-            opt.step()
             bad = [n for n, p in model.named_parameters() if not np.isfinite(p.data).all()]
             if bad:
                 return Check(
@@ -651,9 +650,9 @@ def lr_range_test(
             pos += batch_size
             for group in opt.param_groups:
                 group["lr"] = float(lr)
-            loss = loss_fn(model(_inputs(X[idx], model)), _targets(y[idx], model))
-            value = float(loss.data)
-            if not math.isfinite(value):
+            try:  # the step is taken before the smoothed-loss test below; a stopping run is thrown away
+                value, _ = train_step(model, loss_fn, opt, X[idx], y[idx])
+            except NonFiniteLossError:
                 diverged = float(lr)
                 break
             avg = beta * avg + (1 - beta) * value
@@ -665,9 +664,6 @@ def lr_range_test(
             if s > diverge_factor * best and i > 10:
                 diverged = float(lr)
                 break
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
     lrs_a, sm = np.asarray(lrs), np.asarray(smoothed)
     if len(sm) >= 3:
         slope = np.gradient(sm, np.log(lrs_a))

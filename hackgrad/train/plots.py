@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hackgrad.train.checkpoint import atomic_write
+from hackgrad.io import atomic_write
 
 __all__ = [
     "plot_history",
@@ -211,12 +211,11 @@ def plot_activation_histograms(model, X, path, *, n_samples=512, seed=0):
 
 def plot_gradient_histograms(model, loss_fn, X, y, path, *, n_samples=512, seed=0):
     """One histogram per parameter of its gradient on a batch (on a copy: the model's grads are untouched)."""
-    from hackgrad.train.diagnostics import _inputs, _targets
+    from hackgrad.train.step import train_step
 
     X, y = np.asarray(X), np.asarray(y)
     idx = np.random.default_rng(seed).permutation(len(X))[:n_samples]
     model = copy.deepcopy(model).train()
-    model.zero_grad()
-    loss_fn(model(_inputs(X[idx], model)), _targets(y[idx], model)).backward()
+    train_step(model, loss_fn, None, X[idx], y[idx], check_finite=False)  # no optimizer: gradients only
     items = [(name, p.grad) for name, p in model.named_parameters() if p.grad is not None]
     return _histograms(items, path, "gradients per parameter", "gradient")

@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 
 from hackgrad.autograd import no_grad
-from hackgrad.autograd.tensor import Tensor
 from hackgrad.data import DataLoader
 from hackgrad.train import metrics as M
 from hackgrad.train.callbacks import Callback, History, LRScheduler, ProgressBar
@@ -31,6 +30,7 @@ from hackgrad.train.checkpoint import (
     save_checkpoint,
 )
 from hackgrad.train.model_spec import spec_of
+from hackgrad.train.step import NonFiniteLossError, as_input, as_target, model_dtype, train_epoch
 
 __all__ = ["fit", "Trainer", "evaluate", "predict", "TrainingDivergedError", "rng_states", "set_rng_states"]
 
@@ -84,25 +84,6 @@ def _named_modules(obj):
 
 
 # --- helpers --------------------------------------------------------------------------------------------
-def _model_dtype(model):
-    params = list(model.parameters()) if hasattr(model, "parameters") else []
-    return params[0].dtype if params else np.dtype(np.float32)
-
-
-def _as_input(x, dtype):
-    x = np.asarray(x)
-    if x.dtype.kind == "f" and x.dtype != dtype:
-        x = x.astype(dtype)
-    return Tensor(x, dtype=x.dtype)
-
-
-def _as_target(y, dtype):
-    y = np.asarray(y)
-    if y.dtype.kind == "f" and y.dtype != dtype:
-        y = y.astype(dtype)
-    return Tensor(y, dtype=y.dtype)
-
-
 def _loader(data, batch_size, shuffle, seed, what):
     if isinstance(data, (tuple, list)):
         if len(data) != 2:
@@ -198,8 +179,9 @@ class Trainer:
         self.steps_per_epoch = None
         self.stop_training = False
         self.stopped = False
-        self._metric_fns = None
-        self._dtype = _model_dtype(model)
+        # no metrics asked for: known now, so the first epoch does not keep every output for nothing
+        self._metric_fns = [] if isinstance(metrics, (list, tuple)) and not metrics else None
+        self._dtype = model_dtype(model)
 
     # --- messages ---
     def log(self, message):
@@ -225,40 +207,24 @@ class Trainer:
 
     # --- one epoch ---
     def _train_epoch(self, loader, callbacks):
-        model, optimizer = self.model, self.optimizer
-        model.train()
         if hasattr(loader, "set_epoch"):
             loader.set_epoch(self.epoch)
-        total, n_seen = 0.0, 0
-        outputs, targets = [], []
-        for batch, (xb, yb) in enumerate(loader):
-            out = model(_as_input(xb, self._dtype))
-            loss = self.loss_fn(out, _as_target(yb, self._dtype))
-            value = float(loss.data)
-            if not math.isfinite(value):
-                self._diverged(value, batch, len(loader))
-            optimizer.zero_grad()
-            loss.backward()
-            if self.grad_clip is not None:
-                from hackgrad.optim import clip_grad_norm_
 
-                clip_grad_norm_(model.parameters(), self.grad_clip)
-            optimizer.step()
+        def on_batch(batch, value, size):
             self.step += 1
-            n = len(xb)
-            total += value * n
-            n_seen += n
-            if self._metric_fns != []:
-                outputs.append(out.data)
-                targets.append(np.asarray(yb))
-            logs = {"loss": value, "batch": batch, "size": n}
+            logs = {"loss": value, "batch": batch, "size": size}
             for cb in callbacks:
                 cb.on_batch_end(self, self.step, logs)
-        if n_seen == 0:
-            raise ValueError("the training data gave no batches (is it empty?)")
-        logs = OrderedDict(loss=total / n_seen)
-        if outputs:
-            logs.update(self._compute_metrics(np.concatenate(targets), np.concatenate(outputs)))
+
+        try:
+            result = train_epoch(self.model, self.loss_fn, self.optimizer, loader, dtype=self._dtype,
+                                 grad_clip=self.grad_clip, keep_outputs=self._metric_fns != [],
+                                 on_batch=on_batch)
+        except NonFiniteLossError as err:
+            self._diverged(err.value, err.batch, len(loader))
+        logs = OrderedDict(loss=result.loss)
+        if result.outputs is not None:
+            logs.update(self._compute_metrics(result.targets, result.outputs))
         return logs
 
     def _diverged(self, value, batch, n_batches):
@@ -287,8 +253,8 @@ class Trainer:
         try:
             with no_grad():
                 for xb, yb in loader:
-                    out = self.model(_as_input(xb, self._dtype))
-                    loss = self.loss_fn(out, _as_target(yb, self._dtype))
+                    out = self.model(as_input(xb, self._dtype))
+                    loss = self.loss_fn(out, as_target(yb, self._dtype))
                     total += float(loss.data) * len(xb)
                     n_seen += len(xb)
                     outputs.append(out.data)
@@ -475,14 +441,14 @@ def fit(
 
 def predict(model, X, *, batch_size=1024):
     """Model outputs for X as a NumPy array, in evaluation mode, without recording a graph."""
-    dtype = _model_dtype(model)
+    dtype = model_dtype(model)
     X = np.asarray(X)
     was_training = getattr(model, "training", False)
     model.eval()
     try:
         with no_grad():
             parts = [
-                model(_as_input(X[i : i + batch_size], dtype)).data for i in range(0, len(X), batch_size)
+                model(as_input(X[i : i + batch_size], dtype)).data for i in range(0, len(X), batch_size)
             ]
     finally:
         model.train(was_training)

@@ -5,7 +5,7 @@ the identity. The mask is a constant of the graph: out = x * mask, whose gradien
 """
 
 from hackgrad.autograd import functional as af
-from hackgrad.nn.init import make_rng
+from hackgrad.util import make_rng
 
 __all__ = ["dropout"]
 
@@ -23,4 +23,4 @@ def dropout(x, p=0.5, training=True, *, rng=None, seed=None):
     _check_p(p)
     if not training or p == 0:
         return af.dropout(x, p, training=False)
-    return af.dropout(x, p, training=True, rng=make_rng(rng, seed))
+    return af.dropout(x, p, training=True, rng=make_rng(seed, rng))
