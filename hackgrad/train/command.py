@@ -21,7 +21,7 @@ DATASETS = (
     "moons", "spiral", "circles", "xor", "blobs", "plane", "shakespeare",
 )  # fmt: skip
 TOY = ("moons", "spiral", "circles", "xor", "blobs", "plane")
-MODELS = ("mlp", "linear", "softmax", "svm", "lstm", "gru", "rnn")  # the last three: --data shakespeare
+MODELS = ("mlp", "linear", "softmax", "svm", "lstm", "gru", "rnn", "gpt")  # the last four: --data shakespeare
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
 LOSSES = ("cross_entropy", "multiclass_svm", "crammer_singer", "multi_margin", "mse", "l1", "huber")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "adagrad", "adadelta")
