@@ -199,8 +199,7 @@ def train_language_model(s, args, options, ckpt, out, error):
     )
     say(
         f"model {describe} ({model.num_parameters():,} parameters); {opt_name} lr {s['lr']:g}; "
-        f"clip {s['grad_clip']}; "
-        + (f"budget {minutes:g} min" if minutes is not None else f"{s['epochs']} pass(es)")
+        f"clip {s['grad_clip']}; " + (f"budget {minutes:g} min" if minutes is not None else f"{s['epochs']} pass(es)")
     )
     if trainer.epoch < epochs:
         trainer.fit(lm_gpt.BatchFirst(windows) if gpt else windows, epochs=epochs)
@@ -269,7 +268,11 @@ def run(args):
     except (CheckpointError, FileNotFoundError) as err:
         return _fail(str(err))
     spec = ckpt.model_spec
-    if not isinstance(spec, dict) or spec.get("type") not in ("char_rnn", "gpt") or not (ckpt.config or {}).get("vocab"):
+    if (
+        not isinstance(spec, dict)
+        or spec.get("type") not in ("char_rnn", "gpt")
+        or not (ckpt.config or {}).get("vocab")
+    ):
         kind = spec.get("type") if isinstance(spec, dict) else "a model without a stored config"
         return _fail(
             f"{ckpt.path} holds {kind!r}, not a character-level language model; sample from a run of "
