@@ -234,3 +234,12 @@ def test_lstm_workspace_never_hands_out_an_array_in_use():
     out_a, out_b = lstm(x1)[0], lstm(x1)[0]
     assert not np.shares_memory(out_a.data, out_b.data)  # both outputs alive: two arrays
     np.testing.assert_array_equal(out_a.data, out_b.data)
+
+
+def test_doctor_refuses_a_language_model_clearly(capsys):
+    from hackgrad.train import doctor
+
+    parser = __import__("argparse").ArgumentParser()
+    doctor.add_arguments(parser)
+    assert doctor.run(parser.parse_args(["--data", "shakespeare"])) == 2
+    assert "a language model (--data shakespeare) is not one" in capsys.readouterr().err

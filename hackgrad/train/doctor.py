@@ -73,6 +73,8 @@ def _run(args):
 
         s = command._settings(_setup_flags(args), refuse)
         args.fresh = True
+    if s.get("data") == "shakespeare":
+        raise ValueError("doctor checks classifiers and regressors; a language model (--data shakespeare) is not one")
     splits, task, _ = command._load_data(s)
     X, y = splits["train"]
     n_outputs = y.shape[1] if task == "regression" else int(max(t.max() for _, t in splits.values()) + 1)
