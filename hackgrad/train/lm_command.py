@@ -4,6 +4,8 @@
     hackgrad train --data shakespeare --model lstm --minutes 5 --out runs/shakespeare
     hackgrad train --resume runs/shakespeare --minutes 5             # five more minutes
     hackgrad sample runs/shakespeare --prompt "ROMEO:" --length 500 --temperature 0.8 --seed 0
+    hackgrad train --data shakespeare --model gpt --minutes 5 --out runs/gpt     # + attention.png
+    hackgrad sample runs/gpt --prompt "ROMEO:" --top-k 10            # GPT runs: lm_gpt.py
 
 Training goes through the same `Trainer` as every other run (checkpoints, resume, history, plots). For a
 language model an "epoch" of the trainer is `--eval-every` windows of truncated BPTT: after each, the
