@@ -60,7 +60,7 @@ def test_checkpoint_written_before_the_container_still_loads_and_resumes(tmp_pat
     ckpt = load_checkpoint(LEGACY / "legacy_checkpoint_v1.npz")
     assert ckpt.epoch == 2 and ckpt.step == 8
     model = ckpt.build_model()
-    assert sum(p.size for p in model.parameters()) == 42
+    assert sum(p.numel() for p in model.parameters()) == 42
     run = tmp_path / "run"
     run.mkdir()
     shutil.copy(LEGACY / "legacy_checkpoint_v1.npz", run / "checkpoint.npz")
