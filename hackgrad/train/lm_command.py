@@ -4,6 +4,8 @@
     hackgrad train --data shakespeare --model lstm --minutes 5 --out runs/shakespeare
     hackgrad train --resume runs/shakespeare --minutes 5             # five more minutes
     hackgrad sample runs/shakespeare --prompt "ROMEO:" --length 500 --temperature 0.8 --seed 0
+    hackgrad train --data shakespeare --model gpt --minutes 5 --out runs/gpt     # + attention.png
+    hackgrad sample runs/gpt --prompt "ROMEO:" --top-k 10            # GPT runs: lm_gpt.py
 
 Training goes through the same `Trainer` as every other run (checkpoints, resume, history, plots). For a
 language model an "epoch" of the trainer is `--eval-every` windows of truncated BPTT: after each, the
@@ -21,7 +23,7 @@ import sys
 
 from hackgrad.util import at_least
 
-LM_MODELS = ("lstm", "gru", "rnn")
+LM_MODELS = ("lstm", "gru", "rnn", "gpt")  # gpt: see hackgrad.train.lm_gpt
 VAL_CHARS = 100_000  # validation characters read after every --eval-every windows (all of them at the end)
 # the defaults of a Shakespeare run: PyTorch-style char-rnn settings that bench/char_rnn.py also uses
 LM_DEFAULTS = {
@@ -42,7 +44,7 @@ LM_DEFAULTS = {
     "seed": 0,
 }
 # the flags of `hackgrad train` that a language-model run reads; any other one given is an error
-LM_FLAGS = set(LM_DEFAULTS) | {"data"}
+LM_FLAGS = set(LM_DEFAULTS) | {"data", "heads"}
 
 _positive_int = at_least(int, 1, "a positive integer")
 
@@ -54,6 +56,7 @@ def add_train_arguments(parser):
     g.add_argument("--seq-len", type=_positive_int, help="characters per window of truncated BPTT (default 100)")
     g.add_argument("--layers", type=_positive_int, help="stacked recurrent layers (default 1)")
     g.add_argument("--embed-dim", type=_positive_int, help="character embedding size (default 64)")
+    g.add_argument("--heads", type=_positive_int, help="attention heads of --model gpt (default 4)")
     g.add_argument(
         "--eval-every", type=_positive_int, help="windows between validation checks and checkpoints (default 100)"
     )
@@ -70,11 +73,21 @@ def lm_settings(given, parser_error):
     s = dict(LM_DEFAULTS)
     s.update(given)
     if s["model"] not in LM_MODELS:
-        parser_error(f"--data shakespeare trains a recurrent model: --model {{{','.join(LM_MODELS)}}}")
+        parser_error(f"--data shakespeare trains a language model: --model {{{','.join(LM_MODELS)}}}")
+    if s["model"] == "gpt":
+        from hackgrad.train.lm_gpt import gpt_settings
+
+        return _epochs_or_budget(gpt_settings(s, given, parser_error))
+    if given.get("heads") is not None:
+        parser_error("--heads applies to --model gpt only")
     try:
         s["hidden_size"] = int(s["hidden"])
     except ValueError:
         parser_error(f"--hidden for a recurrent model is one size (all layers share it), got {s['hidden']!r}")
+    return _epochs_or_budget(s)
+
+
+def _epochs_or_budget(s):
     if s["epochs"] is None and s["minutes"] is None:
         s["epochs"] = 1
     return s
@@ -84,7 +97,7 @@ def check_not_lm(given, parser_error):
     """Refuse the language-model-only flags and models on other data sets."""
     if given.get("model") in LM_MODELS:
         parser_error(f"--model {given['model']} is a character-level language model: use it with --data shakespeare")
-    for key in ("minutes", "seq_len", "layers", "embed_dim", "eval_every"):
+    for key in ("minutes", "seq_len", "layers", "embed_dim", "eval_every", "heads"):
         if given.get(key) is not None:
             parser_error(f"--{key.replace('_', '-')} applies to --data shakespeare only")
 
@@ -113,16 +126,26 @@ def train_language_model(s, args, options, ckpt, out, error):
     if ckpt is not None and ckpt.config.get("vocab") != vocab.chars:
         error(f"{ckpt.path} was trained on a different character vocabulary than the installed plays")
     train_ids, val_ids = vocab.encode(text.train), vocab.encode(text.val)
-    model = CharRNN(
-        len(vocab),
-        cell=s["model"],
-        embed_dim=s["embed_dim"],
-        hidden_size=s["hidden_size"],
-        num_layers=s["layers"],
-        dropout=s["dropout"],
-        seed=s["seed"],
-    )
-    optimizer = optim.Adam(model.parameters(), lr=s["lr"], weight_decay=s["weight_decay"])
+    gpt = s["model"] == "gpt"
+    if gpt:  # the same loop below; the model, its AdamW, batch layout and evaluation from lm_gpt
+        from hackgrad.models.gpt import lm_loss as gpt_loss
+        from hackgrad.train import lm_gpt
+
+        model, optimizer = lm_gpt.build(s, len(vocab))
+        loss_fn, evaluate, spec = gpt_loss, lm_gpt.evaluate, model.config_dict()
+        describe, opt_name = lm_gpt.describe(model), "adamw"
+    else:
+        model = CharRNN(
+            len(vocab),
+            cell=s["model"],
+            embed_dim=s["embed_dim"],
+            hidden_size=s["hidden_size"],
+            num_layers=s["layers"],
+            dropout=s["dropout"],
+            seed=s["seed"],
+        )
+        optimizer = optim.Adam(model.parameters(), lr=s["lr"], weight_decay=s["weight_decay"])
+        loss_fn, evaluate, spec, describe, opt_name = lm_loss, evaluate_lm, model.config(), repr(model), "adam"
     windows = TextWindows(train_ids, s["batch_size"], s["seq_len"], windows_per_epoch=s["eval_every"])
     if s["epochs"] is not None:
         windows.total_windows = s["epochs"] * windows.windows_per_pass
@@ -132,7 +155,7 @@ def train_language_model(s, args, options, ckpt, out, error):
     val_probe = val_ids[:VAL_CHARS]
 
     def validate(trainer, epoch, logs):
-        logs["val_loss"] = evaluate_lm(model, val_probe)
+        logs["val_loss"] = evaluate(model, val_probe)
         logs["val_bits_per_char"] = logs["val_loss"] / math.log(2)
         say(
             f"step {trainer.step:6d}  loss {logs['loss']:.4f}  val_loss {logs['val_loss']:.4f} nats/char "
@@ -155,7 +178,7 @@ def train_language_model(s, args, options, ckpt, out, error):
     config = {"settings": s, "task": "language_model", "vocab": vocab.chars, "command": "hackgrad train"}
     trainer = Trainer(
         model,
-        lm_loss,
+        loss_fn,
         optimizer,
         metrics=[],
         callbacks=callbacks,
@@ -164,7 +187,7 @@ def train_language_model(s, args, options, ckpt, out, error):
         checkpoint_every=1,
         grad_clip=s["grad_clip"],
         config=config,
-        model_spec=model.config(),
+        model_spec=spec,
         verbose=verbose,
     )
     if ckpt is not None:
@@ -177,13 +200,13 @@ def train_language_model(s, args, options, ckpt, out, error):
         f"vocabulary {len(vocab)}; {windows.windows_per_pass} windows of {s['batch_size']}x{s['seq_len']} per pass"
     )
     say(
-        f"model {model!r} ({model.num_parameters():,} parameters); adam lr {s['lr']:g}; clip {s['grad_clip']}; "
-        + (f"budget {minutes:g} min" if minutes is not None else f"{s['epochs']} pass(es)")
+        f"model {describe} ({model.num_parameters():,} parameters); {opt_name} lr {s['lr']:g}; "
+        f"clip {s['grad_clip']}; " + (f"budget {minutes:g} min" if minutes is not None else f"{s['epochs']} pass(es)")
     )
     if trainer.epoch < epochs:
-        trainer.fit(windows, epochs=epochs)
+        trainer.fit(lm_gpt.BatchFirst(windows) if gpt else windows, epochs=epochs)
     train_time = time.perf_counter() - t_start
-    val_loss = evaluate_lm(model, val_ids)
+    val_loss = evaluate(model, val_ids)
     chars = sum(windows.window(k)[1].size for k in range(trainer.step))  # a pass's last window is shorter
     results = {
         "steps": trainer.step,
@@ -203,7 +226,11 @@ def train_language_model(s, args, options, ckpt, out, error):
         try:
             from hackgrad.train import plots
 
-            written.append(plots.plot_history(trainer.history, out / "history.png", title="char-rnn on Shakespeare"))
+            title = "GPT on Shakespeare" if gpt else "char-rnn on Shakespeare"
+            written.append(plots.plot_history(trainer.history, out / "history.png", title=title))
+            if gpt:
+                line = lm_gpt.sample_line(text.val, min(lm_gpt.ATTENTION_CHARS, s["seq_len"]))
+                written.append(lm_gpt.plot_attention_maps(model, vocab, line, out / lm_gpt.ATTENTION_PNG))
         except (ImportError, ValueError) as err:
             say(f"no plots: {err}")
     say(f"wrote {out / CHECKPOINT_NAME}, {out / 'results.json'}" + "".join(f", {p}" for p in written))
@@ -223,6 +250,9 @@ def add_arguments(parser):
     parser.add_argument(
         "--temperature", type=float, default=0.8, help="> 0; below 1 is safer, above 1 is wilder (default 0.8)"
     )
+    parser.add_argument(
+        "--top-k", type=at_least(int, 1, "an integer >= 1"), help="GPT runs: draw only from the k likeliest characters"
+    )
     parser.add_argument("--seed", type=at_least(int, 0, "an integer >= 0"), default=0, help="seeds the draws")
     return parser
 
@@ -240,7 +270,11 @@ def run(args):
     except (CheckpointError, FileNotFoundError) as err:
         return _fail(str(err))
     spec = ckpt.model_spec
-    if not isinstance(spec, dict) or spec.get("type") != "char_rnn" or not (ckpt.config or {}).get("vocab"):
+    if (
+        not isinstance(spec, dict)
+        or spec.get("type") not in ("char_rnn", "gpt")
+        or not (ckpt.config or {}).get("vocab")
+    ):
         kind = spec.get("type") if isinstance(spec, dict) else "a model without a stored config"
         return _fail(
             f"{ckpt.path} holds {kind!r}, not a character-level language model; sample from a run of "
@@ -250,6 +284,15 @@ def run(args):
     unknown = sorted({c for c in args.prompt if c not in vocab})
     if unknown:
         return _fail(f"the prompt has characters the model never saw: {unknown!r}; it knows {vocab.chars!r}")
+    if spec["type"] == "gpt":
+        from hackgrad.train.lm_gpt import sample_text
+
+        note = lambda line: print(f"hackgrad sample: note: {line}", file=sys.stderr)  # noqa: E731
+        options = {"temperature": args.temperature, "top_k": args.top_k, "seed": args.seed, "note": note}
+        print(sample_text(spec, ckpt.model_state, vocab, args.prompt, args.length, **options))
+        return 0
+    if args.top_k is not None:
+        return _fail("--top-k applies to GPT runs; a recurrent run samples from the whole distribution")
     model = CharRNN.from_config(spec)
     model.load_state_dict(ckpt.model_state)
     print(sample(model, vocab, args.prompt, args.length, temperature=args.temperature, seed=args.seed))

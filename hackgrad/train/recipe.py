@@ -28,7 +28,7 @@ __all__ = [
 DATASETS = ("mnist", "digits", "iris", "wine", "breast_cancer", "diabetes", "moons", "spiral", "circles", "xor",
             "blobs", "plane", "shakespeare")
 TOY = ("moons", "spiral", "circles", "xor", "blobs", "plane")
-MODELS = ("mlp", "linear", "softmax", "svm", "cnn", "lenet5", "lstm", "gru", "rnn")  # the last three: shakespeare
+MODELS = ("mlp", "linear", "softmax", "svm", "cnn", "lenet5", "lstm", "gru", "rnn", "gpt")  # the last four: shakespeare
 CONV_MODELS = ("cnn", "lenet5")  # hackgrad/models/cnn.py; they read 1x28x28 images
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
 LOSSES = ("cross_entropy", "multiclass_svm", "crammer_singer", "multi_margin", "mse", "l1", "huber")
