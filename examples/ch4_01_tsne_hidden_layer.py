@@ -15,7 +15,7 @@ import numpy as np
 from hackgrad.data import load_mnist
 from hackgrad.estimators import MLPClassifier
 from hackgrad.models.tsne import TSNE
-from hackgrad.models.tsne_command import pca, plot_embedding
+from hackgrad.train.tsne_command import pca, plot_embedding
 
 
 def hidden_activations(clf, X):

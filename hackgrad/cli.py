@@ -16,8 +16,8 @@ SUBCOMMANDS = {
     "search": ("hackgrad.search.command", "Random hyperparameter search with k-fold cross-validation"),
     "playground": ("hackgrad.playground.command", "A 2-D classification playground in the browser"),
     "circuit": ("hackgrad.playground.circuit_command", "An interactive circuit: tug on its output, see the gradients"),
-    "word2vec": ("hackgrad.models.word2vec_command", "Word vectors on Shakespeare: neighbours and a t-SNE picture"),
-    "tsne": ("hackgrad.models.tsne_command", "A t-SNE picture of the digits or MNIST, coloured by class"),
+    "word2vec": ("hackgrad.train.word2vec_command", "Word vectors on Shakespeare: neighbours and a t-SNE picture"),
+    "tsne": ("hackgrad.train.tsne_command", "A t-SNE picture of the digits or MNIST, coloured by class"),
 }
 
 

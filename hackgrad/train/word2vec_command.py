@@ -8,7 +8,7 @@ and `words_tsne.png` (the most frequent words, and the query words, placed by t-
 """
 
 
-from hackgrad.cli import at_least
+from hackgrad.util import at_least
 
 QUERIES = "king,queen,love,death,night,sword,father,heaven"
 
@@ -40,8 +40,8 @@ def run(args):
     from hackgrad.data import shakespeare_sentences
     from hackgrad.io import atomic_write
     from hackgrad.models.tsne import TSNE
-    from hackgrad.models.tsne_command import plot_embedding
     from hackgrad.models.word2vec import Word2Vec
+    from hackgrad.train.tsne_command import plot_embedding
 
     out = Path(args.out)
     sentences = shakespeare_sentences()[: args.limit]

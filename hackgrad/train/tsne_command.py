@@ -8,7 +8,7 @@ checksummed format), `tsne_<data>.png` and `results.json`. Only argparse loads a
 """
 
 
-from hackgrad.cli import at_least
+from hackgrad.util import at_least
 
 
 def add_arguments(p):
