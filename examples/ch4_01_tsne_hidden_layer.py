@@ -11,11 +11,11 @@ Run: python examples/ch4_01_tsne_hidden_layer.py [N]   (default 2000; writes tsn
 import sys
 
 import numpy as np
-from hackgrad.models.tsne_command import pca, plot_embedding
 
 from hackgrad.data import load_mnist
 from hackgrad.estimators import MLPClassifier
 from hackgrad.models.tsne import TSNE
+from hackgrad.train.tsne_command import pca, plot_embedding
 
 
 def hidden_activations(clf, X):

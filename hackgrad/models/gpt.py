@@ -28,9 +28,8 @@ import numpy as np
 
 from hackgrad.autograd import no_grad
 from hackgrad.autograd.tensor import Tensor
-from hackgrad.nn import GELU, Dropout, Embedding, LayerNorm, Linear, Module, ModuleList
+from hackgrad.nn import GELU, Dropout, Embedding, LayerNorm, Linear, Module, ModuleList, init
 from hackgrad.nn import functional as F
-from hackgrad.nn import init
 
 __all__ = ["GPTConfig", "GPT", "CausalSelfAttention", "Block", "lm_loss", "evaluate_gpt"]
 
