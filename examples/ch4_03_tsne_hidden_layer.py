@@ -5,7 +5,7 @@ The MLP (784 -> 128 ReLU -> 10, hackgrad's MLPClassifier) sees N training digits
 same N held-out test digits are embedded twice with t-SNE: pixels (PCA to 50 first) and the 128 hidden
 activations. The hidden layer has pulled the classes apart, and the picture shows it; the printed figure is
 the share of points whose nearest embedded neighbour has the same label.
-Run: python examples/ch4_01_tsne_hidden_layer.py [N]   (default 2000; writes tsne_pixels.png, tsne_hidden.png)
+Run: python examples/ch4_03_tsne_hidden_layer.py [N]   (default 2000; writes tsne_pixels.png, tsne_hidden.png)
 """
 
 import sys
