@@ -153,7 +153,9 @@ def add_arguments(parser):
 
 
 # settings that runs saved before the flag existed do not hold, with the value that reproduces those runs
-ADDED_LATER = {"shift": 0, "seq_len": None, "layers": None, "embed_dim": None, "eval_every": None}  # LM flags: unused
+ADDED_LATER = {  # the language-model flags are unused by other runs
+    "shift": 0, "seq_len": None, "layers": None, "embed_dim": None, "eval_every": None, "heads": None,
+}
 
 
 def check_settings(settings, where):
