@@ -185,17 +185,21 @@ def summary(model, input_shape, *, batch_size=1, dtype=None, input=None):
         if (name and not _has_submodules(m)) or _own_parameters(m)
     )
 
-    failed = []  # the innermost watched layer whose forward raised, and the shape it was given
+    # hooks watch each layer for this one pass: the pre-hook pushes the layer and the shape it is given, the
+    # forward hook pops it and records its output, so after an error the top of the stack is the innermost
+    # layer whose forward raised
+    open_calls = []
 
-    def watch(name, module, forward):
-        def recorded(*args, **kwargs):
-            try:
-                out = forward(*args, **kwargs)
-            except Exception:
-                if not failed:
-                    given = tuple(getattr(args[0], "shape", ())) if args else ()
-                    failed.append((name or type(module).__name__, type(module).__name__, given))
-                raise
+    def before(name):
+        def hook(module, args):
+            given = tuple(getattr(args[0], "shape", ())) if args else ()
+            open_calls.append((name or type(module).__name__, type(module).__name__, given))
+
+        return hook
+
+    def after(name):
+        def hook(module, args, out):
+            open_calls.pop()
             t = _first_tensor(out)
             if t is not None:
                 first = id(module) not in seen
@@ -211,25 +215,23 @@ def summary(model, input_shape, *, batch_size=1, dtype=None, input=None):
                         repeat=not first and n_params == 0 and bool(_own_parameters(module)),
                     )
                 )
-            return out
 
-        return recorded
+        return hook
 
     modes = [(m, m.training) for m in model.modules()]
-    # each watched module's forward is wrapped on the instance for this one pass, then put back
-    patched = []
+    handles = []
     try:
         for name, module in watched.items():
-            patched.append((module, module.__dict__.get("forward")))
-            object.__setattr__(module, "forward", watch(name, module, module.forward))
+            handles.append(module.register_forward_pre_hook(before(name)))
+            handles.append(module.register_forward_hook(after(name)))
         model.eval()
         with no_grad():
             try:
                 model(x)
             except (ValueError, TypeError) as err:
-                if not failed:
+                if not open_calls:
                     raise
-                name, kind, given = failed[0]
+                name, kind, given = open_calls[-1]
                 done = ", ".join(f"{r.name} -> {list(r.output_shape)}" for r in layers[-3:])
                 raise ValueError(
                     f"summary: {type(model).__name__} on input {[batch_size, *shape]} fails at layer "
@@ -237,11 +239,8 @@ def summary(model, input_shape, *, batch_size=1, dtype=None, input=None):
                     + f": {err}"
                 ) from err
     finally:
-        for module, own in patched:
-            if own is None:
-                module.__dict__.pop("forward", None)
-            else:
-                object.__setattr__(module, "forward", own)
+        for handle in handles:
+            handle.remove()
         for m, mode in modes:
             object.__setattr__(m, "training", mode)
     return ModelSummary(model, layers, shape, batch_size, dtype)
