@@ -127,3 +127,18 @@ def child_peak_memory(script, impl):
     """Run `script --memory impl` in a new process; it prints JSON with its memory figures."""
     out = subprocess.run([sys.executable, script, "--memory", impl], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def compare_at_equal_time(result, have_torch):
+    """Add to a learning benchmark's JSON the differences hackgrad - torch in validation loss and the speed
+    ratios, and whether hackgrad's loss is at most torch's (the goal of the equal-time benchmarks)."""
+    if not have_torch:
+        result["note"] = "torch is not importable: no comparison"
+        return result
+    h, t = result["hackgrad"], result["torch"]
+    result["hackgrad_minus_torch_val_loss"] = round(h["val_loss_nats_per_char"] - t["val_loss_nats_per_char"], 4)
+    result["hackgrad_over_torch_tokens_per_s"] = round(h["tokens_per_s"] / t["tokens_per_s"], 3)
+    result["hackgrad_over_torch_tokens_per_cpu_s"] = round(h["tokens_per_cpu_s"] / t["tokens_per_cpu_s"], 3)
+    result["goal"] = "hackgrad val loss <= torch val loss at equal training time"
+    result["goal_met"] = bool(h["val_loss_nats_per_char"] <= t["val_loss_nats_per_char"])
+    return result

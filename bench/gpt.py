@@ -170,15 +170,7 @@ def main():
             "load_average_1min_at_start": round(load, 2),
         }
         print(json.dumps({name: result[name]}), file=sys.stderr, flush=True)  # each side as soon as it is known
-    if torch is None:
-        result["note"] = "torch is not importable: no comparison"
-    else:
-        h, t = result["hackgrad"], result["torch"]
-        result["hackgrad_minus_torch_val_loss"] = round(h["val_loss_nats_per_char"] - t["val_loss_nats_per_char"], 4)
-        result["hackgrad_over_torch_tokens_per_s"] = round(h["tokens_per_s"] / t["tokens_per_s"], 3)
-        result["hackgrad_over_torch_tokens_per_cpu_s"] = round(h["tokens_per_cpu_s"] / t["tokens_per_cpu_s"], 3)
-        result["goal"] = "hackgrad val loss <= torch val loss at equal training time"
-        result["goal_met"] = bool(h["val_loss_nats_per_char"] <= t["val_loss_nats_per_char"])
+    _common.compare_at_equal_time(result, torch is not None)
     print(json.dumps(result, indent=2))
 
 

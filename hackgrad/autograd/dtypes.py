@@ -86,3 +86,27 @@ def as_device(dev, what="to"):
 bool = np.dtype("bool")
 float = float32
 int = int32
+
+
+def to_arguments(args, dtype=None, dev=None):
+    """`(dtype, device)` from the positional arguments of PyTorch's `to` (a dtype, a device, a dtype name, a
+    device name, or a tensor whose dtype to take), over the `dtype=`/`device=` keywords."""
+    from hackgrad.autograd.tensor import Tensor  # tensor.py imports this module
+
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype = a.dtype
+        elif isinstance(a, device) or (isinstance(a, str) and not _is_dtype_name(a)):
+            dev = a
+        else:
+            dtype = a
+    return dtype, dev
+
+
+def _is_dtype_name(s):
+    """'float64' names a dtype, 'cpu' or 'cuda:0' a device (both are strings in `to`)."""
+    try:
+        np.dtype(s)
+    except TypeError:
+        return False
+    return True

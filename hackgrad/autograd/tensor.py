@@ -2,8 +2,7 @@
 
 import numpy as np
 
-from hackgrad.autograd.dtypes import CPU, as_device, as_dtype
-from hackgrad.autograd.dtypes import device as _device
+from hackgrad.autograd.dtypes import CPU, as_device, as_dtype, to_arguments
 
 _FLOAT_DEFAULT = np.float32
 
@@ -204,13 +203,7 @@ class Tensor:
 
         A device other than the CPU raises: hackgrad has no GPU backend.
         """
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, (str, _device)) and not _is_dtype_name(a):
-                device = a
-            else:
-                dtype = a
+        dtype, device = to_arguments(args, dtype, device)
         as_device(device, "to")
         out = self if dtype is None else self.astype(as_dtype(dtype, "to"))
         return out.clone() if copy and out is self else out
@@ -725,13 +718,3 @@ from hackgrad.autograd.function import backward_walk  # noqa: E402
 from hackgrad.autograd.mode import _clock, is_grad_enabled  # noqa: E402
 from hackgrad.autograd.ops.elementwise import Cast  # noqa: E402
 
-
-def _is_dtype_name(s):
-    """'float64' names a dtype, 'cpu' or 'cuda:0' a device (both are strings in `to`)."""
-    if not isinstance(s, str):
-        return False
-    try:
-        np.dtype(s)
-    except TypeError:
-        return False
-    return True

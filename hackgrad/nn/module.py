@@ -14,9 +14,8 @@ from collections import OrderedDict
 
 import numpy as np
 
-from hackgrad.autograd.dtypes import as_device, as_dtype
-from hackgrad.autograd.dtypes import device as _device
-from hackgrad.autograd.tensor import Tensor, _is_dtype_name
+from hackgrad.autograd.dtypes import as_device, as_dtype, to_arguments
+from hackgrad.autograd.tensor import Tensor
 from hackgrad.nn.parameter import Parameter
 
 
@@ -206,13 +205,7 @@ class Module:
     def to(self, *args, dtype=None, device=None, non_blocking=False):
         """PyTorch's `Module.to`: a device ('cpu' only; any other raises) and/or a floating dtype, applied
         in place to every parameter and floating buffer. Returns the module."""
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, (str, _device)) and not _is_dtype_name(a):
-                device = a
-            else:
-                dtype = a
+        dtype, device = to_arguments(args, dtype, device)
         as_device(device, f"{type(self).__name__}.to")
         if dtype is not None:
             dtype = as_dtype(dtype, "to")
